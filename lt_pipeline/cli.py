@@ -50,6 +50,7 @@ DELEGATED = {
     ("bench", "emulator"): ("lt_pipeline.emulator.bench", "orders/s and latency of the emulator's order routes"),
     ("bench", "strategy"): ("lt_pipeline.strategy.bench", "FT decisions for 1,000 wallets x 10,000 trades"),
     ("bench", "execution"): ("lt_pipeline.execution.bench", "one tick placing 500 orders across 100 strategies"),
+    ("dagster-home", None): ("lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
     ("run", None): ("lt_pipeline.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
     ("demo", None): ("lt_pipeline.demo", "the headless demo on a simulated clock"),
     ("strategy", None): ("lt_pipeline.execution.cli", "create, launch, pause, resume, edit, halt LT strategies"),

@@ -1,0 +1,27 @@
+# Two commands for a fresh machine: `make run` (the embedded stack) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+STATE ?= $(CURDIR)/.lt_state
+
+.PHONY: install run test check demo bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	LT_STATE_DIR=$(STATE) $(BIN)/lt run
+
+test: install
+	$(BIN)/python -m pytest
+
+check: install
+	DAGSTER_HOME=$$(LT_STATE_DIR=$(STATE) $(BIN)/lt dagster-home) $(BIN)/dg check defs
+
+demo: install
+	$(BIN)/lt demo --headless --minutes 30 --seed 7

@@ -1,0 +1,54 @@
+"""The embedded Dagster instance: SQLite storage under the state folder, a 1 s queue, run monitoring.
+
+Production uses the repository's dagster.yaml (PostgreSQL from the environment) in its own DAGSTER_HOME.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EMBEDDED_INSTANCE = """\
+# Written by lt_pipeline for the embedded default; production uses the repository's dagster.yaml.
+storage:
+  sqlite:
+    base_dir: {base_dir}
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 2
+    dequeue_interval_seconds: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_runtime_seconds: 1800
+  poll_interval_seconds: 30
+retention:
+  schedule:
+    purge_after_days: 7
+  sensor:
+    purge_after_days:
+      skipped: 1
+      failure: 14
+      success: 7
+telemetry:
+  enabled: false
+"""
+
+
+def embedded_dagster_home(state_dir: Path) -> Path:
+    """Create (or refresh) the embedded instance's DAGSTER_HOME and return it."""
+    home = (state_dir / "dagster").absolute()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    text = EMBEDDED_INSTANCE.format(base_dir=home / "storage")
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
+    return home
+
+
+def main(argv: list[str] | None = None) -> int:
+    from lt_pipeline.settings import load_settings
+
+    print(embedded_dagster_home(load_settings().state_dir))
+    return 0

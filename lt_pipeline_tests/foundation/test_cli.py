@@ -1,0 +1,43 @@
+"""The `lt db` commands as a user runs them: real processes, real databases."""
+
+import os
+import subprocess
+import sys
+
+
+def lt(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "lt_pipeline.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_db_status_then_upgrade_on_sqlite_and_postgresql(ledger_url, tmp_path):
+    env = {"LT_LEDGER_URL": ledger_url, "LT_STATE_DIR": str(tmp_path)}
+    before = lt("db", "status", env_extra=env)
+    assert before.returncode == 1
+    assert "run `lt db upgrade`" in before.stdout
+
+    upgraded = lt("db", "upgrade", env_extra=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "at the latest migration" in upgraded.stdout
+
+    after = lt("db", "status", env_extra=env)
+    assert after.returncode == 0
+    assert "at the latest migration" in after.stdout
+
+
+def test_malformed_ledger_url_is_one_line_and_exit_code_2(tmp_path):
+    result = lt("db", "upgrade", env_extra={"LT_LEDGER_URL": "sqlite-ish:/nowhere", "LT_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("lt: LT_LEDGER_URL: expected")
+    assert "Traceback" not in result.stderr
+
+
+def test_password_in_ledger_url_is_not_printed(pg_url, tmp_path):
+    url = pg_url.replace("postgres@", "postgres:s3cret-pw@")  # trust auth ignores the password
+    result = lt("db", "upgrade", env_extra={"LT_LEDGER_URL": url, "LT_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "s3cret-pw" not in result.stdout + result.stderr
