@@ -40,7 +40,7 @@ def _delegate(module: str, function: str = "main") -> Callable[[argparse.Namespa
         import importlib
 
         entry = getattr(importlib.import_module(module), function)
-        return int(entry(args.rest) or 0)
+        return int(entry(list(args.rest)) or 0)
 
     return run
 
@@ -81,7 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # argparse's REMAINDER misses options that come first ("lt run --port 3001"), so delegated
+    # commands take whatever the top-level parser did not know.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if not hasattr(args, "rest"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = unknown + list(args.rest)
     try:
         return args.handler(args)
     except (SettingsError, UsageError) as error:
