@@ -1,0 +1,240 @@
+"""What the emulated venue lists and who trades on it: markets, simulated traders, settlement timing.
+
+A scenario file is YAML or JSON (chosen by the `.json` suffix); every key is optional:
+
+    random_markets: 40          # markets drawn by the seed in addition to those listed
+                                # (default 0 when `markets` is given, else 40)
+    random_traders: 15          # likewise for simulated traders (default 0 / 15)
+    settlement:
+      mined_after_seconds: 5
+      confirmed_after_seconds: 15
+      failure_rate: 0.0         # share of trades that go RETRYING -> FAILED
+    markets:
+      - question: "Will it rain in London on Friday?"   # required
+        end_in_minutes: 90      # required, > 0: the market closes and resolves then
+        category: weather       # default "politics"
+        outcomes: ["Yes", "No"] # default Yes/No; two labels (e.g. team names)
+        start_price: 0.55       # first outcome's fair price at start, strictly between 0 and 1 (default 0.5)
+        outcome: "Yes"          # the hidden winner: one of `outcomes`, or "void" (pays 0.5 each);
+                                # omitted: drawn from start_price, with a small chance of void
+        tick: 0.01              # 0.1, 0.01, 0.001 or 0.0001 (default 0.01)
+        min_size: 5             # minimum order size in shares (default 5)
+        neg_risk: false
+        event: "London weather" # markets with the same event title share one event (and, when
+                                # neg_risk, one neg-risk market id); default: its own event
+        description: ""
+        depth: 300              # simulated shares per quoted level (default drawn by the seed)
+    traders:
+      - name: "rainmaker"       # required
+        pseudonym: "Gentle-Harbor"   # default derived from the seed
+        address: "0x..."        # default drawn by the seed (0x + 40 hex)
+        skill: 0.7              # probability of trading toward the eventual outcome, 0..1 (default 0.5)
+        typical_size_usd: 100   # default 50
+        trades_per_hour: 6      # default 4
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lt_pipeline.emulator.settlement import SettlementConfig
+from lt_pipeline.money import BadNumber, to_decimal
+
+VOID = "void"
+VALID_TICKS = frozenset({Decimal("0.1"), Decimal("0.01"), Decimal("0.001"), Decimal("0.0001")})
+DEFAULT_RANDOM_MARKETS = 40
+DEFAULT_RANDOM_TRADERS = 15
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+class ScenarioError(ValueError):
+    """A scenario file or dict that does not describe a venue; the message names the field."""
+
+
+@dataclass(frozen=True)
+class MarketSpec:
+    question: str
+    end_in_minutes: float
+    category: str = "politics"
+    outcomes: tuple[str, str] = ("Yes", "No")
+    start_price: Decimal = Decimal("0.5")
+    outcome: str | None = None  # winning label, VOID, or None = drawn from start_price
+    tick: Decimal = Decimal("0.01")
+    min_size: Decimal = Decimal("5")
+    neg_risk: bool = False
+    event: str | None = None
+    description: str = ""
+    depth: int | None = None
+
+
+@dataclass(frozen=True)
+class TraderSpec:
+    name: str
+    skill: float = 0.5
+    typical_size_usd: Decimal = Decimal("50")
+    trades_per_hour: float = 4.0
+    pseudonym: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    markets: tuple[MarketSpec, ...] = ()
+    traders: tuple[TraderSpec, ...] = ()
+    random_markets: int = DEFAULT_RANDOM_MARKETS
+    random_traders: int = DEFAULT_RANDOM_TRADERS
+    settlement: SettlementConfig | None = None
+
+    @classmethod
+    def default(cls, markets: int = DEFAULT_RANDOM_MARKETS, traders: int = DEFAULT_RANDOM_TRADERS) -> Scenario:
+        """Everything drawn by the venue's seed: `markets` markets across categories and `traders` traders."""
+        return cls(random_markets=markets, random_traders=traders)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"scenario file {path}: cannot read it ({exc.strerror})") from None
+        try:
+            data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as exc:
+            raise ScenarioError(f"scenario file {path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+        try:
+            return cls.from_dict(data or {})
+        except ScenarioError as exc:
+            raise ScenarioError(f"scenario file {path}: {exc}") from None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Scenario:
+        if not isinstance(data, dict):
+            raise ScenarioError(f"expected a mapping at the top level, got {type(data).__name__}")
+        markets = tuple(_market(item, f"markets[{i}]") for i, item in enumerate(_list(data, "markets")))
+        traders = tuple(_trader(item, f"traders[{i}]") for i, item in enumerate(_list(data, "traders")))
+        return cls(
+            markets=markets,
+            traders=traders,
+            random_markets=_count(data, "random_markets", 0 if markets else DEFAULT_RANDOM_MARKETS),
+            random_traders=_count(data, "random_traders", 0 if traders else DEFAULT_RANDOM_TRADERS),
+            settlement=_settlement(data.get("settlement")),
+        )
+
+
+def _list(data: dict, key: str) -> list:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise ScenarioError(f"{key}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _count(data: dict, key: str, default: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScenarioError(f"{key}: expected a whole number of at least 0, got {value!r}")
+    return value
+
+
+def _number(item: dict, key: str, where: str, default: Any, low: float, high: float, *, open_range: bool = False) -> Decimal:
+    try:
+        value = to_decimal(item.get(key, default), f"{where}.{key}")
+    except BadNumber as exc:
+        raise ScenarioError(str(exc)) from None
+    inside = low < value < high if open_range else low <= value <= high
+    if not inside:
+        bounds = f"strictly between {low} and {high}" if open_range else f"between {low} and {high}"
+        raise ScenarioError(f"{where}.{key}: expected a number {bounds}, got {value}")
+    return value
+
+
+def _text(item: dict, key: str, where: str, default: str | None = None) -> str:
+    value = item.get(key, default)
+    if not isinstance(value, str) or (default is None and not value.strip()):
+        raise ScenarioError(f"{where}.{key}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _market(item: Any, where: str) -> MarketSpec:
+    if not isinstance(item, dict):
+        raise ScenarioError(f"{where}: expected a mapping, got {type(item).__name__}")
+    outcomes = item.get("outcomes", ["Yes", "No"])
+    if (
+        not isinstance(outcomes, list)
+        or len(outcomes) != 2
+        or not all(isinstance(o, str) and o.strip() for o in outcomes)
+        or outcomes[0] == outcomes[1]
+    ):
+        raise ScenarioError(f"{where}.outcomes: expected two different labels, got {outcomes!r}")
+    outcome = item.get("outcome")
+    if outcome is not None and outcome not in (*outcomes, VOID):
+        raise ScenarioError(f"{where}.outcome: expected one of {outcomes + [VOID]!r} or nothing, got {outcome!r}")
+    tick = _number(item, "tick", where, "0.01", 0, 1)
+    if tick not in VALID_TICKS:
+        raise ScenarioError(f"{where}.tick: expected one of 0.1, 0.01, 0.001, 0.0001, got {tick}")
+    depth = item.get("depth")
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0):
+        raise ScenarioError(f"{where}.depth: expected a whole number of shares above 0, got {depth!r}")
+    neg_risk = item.get("neg_risk", False)
+    if not isinstance(neg_risk, bool):
+        raise ScenarioError(f"{where}.neg_risk: expected true or false, got {neg_risk!r}")
+    event = item.get("event")
+    if event is not None and (not isinstance(event, str) or not event.strip()):
+        raise ScenarioError(f"{where}.event: expected a non-empty string, got {event!r}")
+    return MarketSpec(
+        question=_text(item, "question", where),
+        end_in_minutes=float(_number(item, "end_in_minutes", where, None, 0, 10**7, open_range=True)),
+        category=_text(item, "category", where, "politics") or "politics",
+        outcomes=(outcomes[0], outcomes[1]),
+        start_price=_number(item, "start_price", where, "0.5", 0, 1, open_range=True),
+        outcome=outcome,
+        tick=tick,
+        min_size=_number(item, "min_size", where, "5", 0, 10**9),
+        neg_risk=neg_risk,
+        event=event,
+        description=_text(item, "description", where, ""),
+        depth=depth,
+    )
+
+
+def _trader(item: Any, where: str) -> TraderSpec:
+    if not isinstance(item, dict):
+        raise ScenarioError(f"{where}: expected a mapping, got {type(item).__name__}")
+    address = item.get("address")
+    if address is not None and (not isinstance(address, str) or not _ADDRESS.match(address)):
+        raise ScenarioError(f"{where}.address: expected 0x followed by 40 hex digits, got {address!r}")
+    pseudonym = item.get("pseudonym")
+    if pseudonym is not None and not isinstance(pseudonym, str):
+        raise ScenarioError(f"{where}.pseudonym: expected a string, got {pseudonym!r}")
+    return TraderSpec(
+        name=_text(item, "name", where),
+        skill=float(_number(item, "skill", where, "0.5", 0, 1)),
+        typical_size_usd=_number(item, "typical_size_usd", where, "50", 0, 10**9, open_range=True),
+        trades_per_hour=float(_number(item, "trades_per_hour", where, "4", 0, 3600, open_range=True)),
+        pseudonym=pseudonym,
+        address=address,
+    )
+
+
+def _settlement(item: Any) -> SettlementConfig | None:
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        raise ScenarioError(f"settlement: expected a mapping, got {type(item).__name__}")
+    mined = _number(item, "mined_after_seconds", "settlement", "5", 0, 10**7)
+    confirmed = _number(item, "confirmed_after_seconds", "settlement", "15", 0, 10**7)
+    try:
+        return SettlementConfig(
+            mined_after=timedelta(seconds=float(mined)),
+            confirmed_after=timedelta(seconds=float(confirmed)),
+            failure_rate=float(_number(item, "failure_rate", "settlement", "0", 0, 1)),
+        )
+    except ValueError as exc:
+        raise ScenarioError(f"settlement.{exc}") from None

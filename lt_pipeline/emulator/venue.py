@@ -1,0 +1,671 @@
+"""The emulated Polymarket venue: markets, books, matching, balances, settlement and resolution,
+driven by an injected clock. Pure Python; the wire layer calls it from several threads.
+
+Everything time-driven (simulated traders, trade settlement, GTD expiry, resolution at end date)
+is an event on one heap processed in time order, and the market maker's quotes are a function of
+a fixed refresh grid, so a seed and the same user actions replay the same history however often
+`sync()` is called.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from lt_pipeline.clock import Clock, ensure_utc, from_unix
+from lt_pipeline.emulator.accounts import Accounts
+from lt_pipeline.emulator.book import Resting
+from lt_pipeline.emulator.ids import IdFactory
+from lt_pipeline.emulator.listing import list_markets, list_traders
+from lt_pipeline.emulator.scenario import Scenario
+from lt_pipeline.emulator.schedule import EventQueue
+from lt_pipeline.emulator.settlement import TERMINAL_STATUSES, SettlementConfig, next_status
+from lt_pipeline.emulator.simulator import REFRESH_SECONDS, SimulatedMarket, SimulatedTrader
+from lt_pipeline.emulator.tape import Tape
+from lt_pipeline.emulator.types import (
+    AssetType,
+    BookView,
+    IncomingOrder,
+    Market,
+    MakerFill,
+    OrderRecord,
+    PlacementResult,
+    PublicTrade,
+    Side,
+    SimTrader,
+    TradeRecord,
+    VenueError,
+)
+from lt_pipeline.money import round_down
+
+ZERO = Decimal("0")
+ONE = Decimal("1")
+HALF = Decimal("0.5")
+SHARE_STEP = Decimal("0.01")
+GTD_SAFETY_MARGIN = timedelta(seconds=60)
+SIM_SLIPPAGE_TICKS = 2  # how far past the touch a simulated trader's order may walk the book
+
+NO_BOOK = "No orderbook exists for the requested token id"
+NOT_READY = "the market is not yet ready to process new orders"
+NO_BALANCE = "not enough balance / allowance"
+POST_ONLY_CROSSES = "invalid post-only order: order crosses book"
+FOK_NOT_FILLED = "order couldn't be fully filled. FOK orders are fully filled or killed."
+FAK_NO_MATCH = ("no orders found to match with FAK order. FAK orders are partially filled or killed if no "
+                "match is found.")
+NOT_FOUND = "order not found"
+ALREADY_DONE = "order can't be found - already canceled or matched"
+
+
+def _canonical(token_index: int, side: Side, price: Decimal) -> tuple[bool, Decimal]:
+    """An order in the shared book's terms (first token): BUY second token at p = SELL first at 1-p."""
+    if token_index == 0:
+        return side == "BUY", price
+    return side == "SELL", ONE - price
+
+
+class Venue:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        seed: int = 0,
+        scenario: Scenario | None = None,
+        faucet: Decimal = Decimal("1000"),
+        settlement: SettlementConfig | None = None,
+        paused: bool = False,
+    ) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._started = ensure_utc(clock.now(), "clock.now()")
+        scenario = scenario or Scenario.default()
+        root = random.Random(seed)
+        listing_rng = random.Random(root.getrandbits(64))
+        listing_ids = IdFactory(random.Random(root.getrandbits(64)))
+        self._ids = IdFactory(random.Random(root.getrandbits(64)))
+        self._settle_rng = random.Random(root.getrandbits(64))
+        self._settlement = settlement or scenario.settlement or SettlementConfig()
+        self._faucet = faucet
+
+        self._markets = list_markets(scenario, listing_rng, listing_ids, self._started)
+        self._by_condition = {sm.market.condition_id: sm for sm in self._markets}
+        self._by_token = {token.token_id: sm for sm in self._markets for token in sm.market.tokens}
+        self._open_markets = list(self._markets)  # the ones simulated traders pick from, in listing order
+        self._traders = list_traders(scenario, listing_rng, listing_ids)
+        self._market_maker = listing_ids.address()
+
+        self._accounts = Accounts()
+        self._orders: dict[str, OrderRecord] = {}
+        self._open: dict[str, dict[str, OrderRecord]] = {}  # owner -> live orders, oldest first
+        self._resting: dict[str, tuple[SimulatedMarket, Resting]] = {}
+        self._tape = Tape({sm.market.condition_id: sm.market for sm in self._markets},
+                          (t.profile for t in self._traders))
+        self._failing: set[str] = set()
+        self._counters: Counter[str] = Counter()
+
+        self._paused_since: datetime | None = self._started if paused else None
+        self._paused_total = timedelta(0)
+        self._events = EventQueue()
+        self._handlers = {"trader": self._on_trader, "settle": self._on_settle, "expire": self._on_expire,
+                          "resolve": self._on_resolve}
+        for sm in self._markets:
+            sm.refresh(0)
+            self._events.push(sm.market.end_date, "resolve", sm.market.condition_id)
+        for index, trader in enumerate(self._traders):
+            self._events.push(self._started + timedelta(seconds=trader.wait_seconds()), "trader", index)
+
+    # ---- time ------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Bring the simulation up to the clock; O(1) when nothing is due."""
+        with self._lock:
+            self._advance(self._clock.now())
+
+    def _advance(self, now: datetime) -> None:
+        while (due := self._events.pop_due(now)) is not None:
+            when, kind, payload = due
+            self._handlers[kind](when, payload)
+            self._counters["events_processed"] += 1
+
+    def _sim_seconds(self, at: datetime) -> float:
+        """Simulated market time at `at`: wall time since start, minus time spent paused."""
+        if self._paused_since is not None:
+            at = min(at, self._paused_since)
+        return (at - self._started - self._paused_total).total_seconds()
+
+    def _touch(self, sm: SimulatedMarket, at: datetime) -> None:
+        """Bring a market's quotes to the refresh grid index of `at`; called before any book change,
+        so a lazily applied refresh is indistinguishable from one applied on time."""
+        if sm.market.closed:
+            return
+        slot = int(self._sim_seconds(at) // REFRESH_SECONDS)
+        if slot != sm.slot:
+            sm.refresh(slot)
+            self._counters["quote_refreshes"] += 1
+
+    def pause(self) -> None:
+        """Stop simulated traders and price drift (settlement, expiry and resolution go on)."""
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            if self._paused_since is None:
+                self._paused_since = now
+
+    def resume(self) -> None:
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            if self._paused_since is not None:
+                self._paused_total += now - self._paused_since
+                self._paused_since = None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_since is not None
+
+    # ---- markets and books -------------------------------------------------------------------
+
+    def markets(self) -> list[Market]:
+        with self._lock:
+            return [replace(sm.market) for sm in self._markets]
+
+    def market(self, condition_id: str) -> Market | None:
+        with self._lock:
+            sm = self._by_condition.get(condition_id)
+            return replace(sm.market) if sm else None
+
+    def market_for_token(self, token_id: str) -> Market | None:
+        with self._lock:
+            sm = self._by_token.get(token_id)
+            return replace(sm.market) if sm else None
+
+    def book(self, token_id: str) -> BookView:
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            sm = self._open_book(token_id)
+            self._touch(sm, now)
+            bids, asks = sm.book.levels(bids=True), sm.book.levels(bids=False)
+            if sm.token_index(token_id) == 0:
+                bids_view, asks_view = bids, asks[::-1]
+            else:
+                bids_view = [(ONE - price, size) for price, size in reversed(asks)]
+                asks_view = [(ONE - price, size) for price, size in bids]
+            last = self._last_trade(sm, token_id)
+            return BookView(
+                condition_id=sm.market.condition_id,
+                token_id=token_id,
+                timestamp=now,
+                bids=tuple(bids_view),
+                asks=tuple(asks_view),
+                tick_size=sm.market.tick_size,
+                min_order_size=sm.market.min_order_size,
+                neg_risk=sm.market.neg_risk,
+                last_trade_price=last[0] if last else None,
+            )
+
+    def last_trade(self, token_id: str) -> tuple[Decimal, Side] | None:
+        with self._lock:
+            sm = self._by_token.get(token_id)
+            return self._last_trade(sm, token_id) if sm else None
+
+    def _last_trade(self, sm: SimulatedMarket, token_id: str) -> tuple[Decimal, Side] | None:
+        if sm.last_trade is None:
+            return None
+        price, side = sm.last_trade
+        if sm.token_index(token_id) == 0:
+            return price, side
+        return ONE - price, "SELL" if side == "BUY" else "BUY"
+
+    def _open_book(self, token_id: str) -> SimulatedMarket:
+        sm = self._by_token.get(token_id)
+        if sm is None or sm.market.closed:
+            raise VenueError(404, NO_BOOK)
+        return sm
+
+    def set_book(self, token_id: str, bids: list[tuple[Decimal, Decimal]], asks: list[tuple[Decimal, Decimal]]) -> None:
+        """Admin: replace the simulated liquidity on this token's market with these levels (in this
+        token's terms); they refill like the simulated quotes. Users' orders stay."""
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            sm = self._open_book(token_id)
+            tick = sm.market.tick_size
+            for name, levels in (("bids", bids), ("asks", asks)):
+                for i, (price, size) in enumerate(levels):
+                    if not (ZERO < price < ONE) or price % tick:
+                        raise VenueError(400, f"{name}[{i}].price: expected a price on the {tick} grid strictly "
+                                              f"between 0 and 1, got {price}")
+                    if size <= ZERO:
+                        raise VenueError(400, f"{name}[{i}].size: expected a size above 0, got {size}")
+            if sm.token_index(token_id) == 0:
+                sm.pinned = (sorted(bids), sorted(asks))
+            else:
+                sm.pinned = (sorted((ONE - p, s) for p, s in asks), sorted((ONE - p, s) for p, s in bids))
+            self._touch(sm, now)
+            sm.refresh(sm.slot)
+
+    # ---- accounts ----------------------------------------------------------------------------
+
+    def open_account(self, address: str) -> None:
+        with self._lock:
+            self._accounts.pay_faucet(address, self._faucet)
+
+    def fund(self, address: str, amount: Decimal, token_id: str | None = None) -> None:
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= ZERO:
+            raise VenueError(400, f"amount: expected a positive decimal amount, got {amount!r}")
+        with self._lock:
+            if token_id is not None and token_id not in self._by_token:
+                raise VenueError(400, f"token_id: expected a listed token id, got {token_id!r}")
+            self._accounts.credit(address, amount, token_id)
+
+    def balance(self, address: str, asset_type: AssetType, token_id: str | None = None) -> Decimal:
+        """Available balance: total minus what open orders reserve."""
+        with self._lock:
+            self._advance(self._clock.now())
+            if asset_type == "COLLATERAL":
+                return self._accounts.available(address)
+            if not token_id:
+                raise VenueError(400, "token_id: expected a token id for a CONDITIONAL balance")
+            return self._accounts.available(address, token_id)
+
+    def holdings(self, address: str) -> dict[str, Decimal]:
+        """Token balances (total, including what open orders reserve) by token id."""
+        with self._lock:
+            self._advance(self._clock.now())
+            return self._accounts.holdings(address)
+
+    # ---- orders ------------------------------------------------------------------------------
+
+    def place(self, order: IncomingOrder) -> PlacementResult:
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            try:
+                result = self._place(order, now)
+            except VenueError:
+                self._counters["orders_rejected"] += 1
+                raise
+            self._counters["orders_placed"] += 1
+            return result
+
+    def _refuse(self, order: IncomingOrder, message: str) -> VenueError:
+        return VenueError(400, message, order.order_id)
+
+    def _place(self, incoming: IncomingOrder, now: datetime) -> PlacementResult:
+        sm = self._by_token.get(incoming.token_id)
+        if sm is None:
+            raise self._refuse(incoming, f"order {incoming.order_id} is invalid. Unknown token id {incoming.token_id}")
+        market = sm.market
+        if incoming.order_id in self._orders:
+            raise self._refuse(incoming, f"order {incoming.order_id} is invalid. Duplicated.")
+        if market.closed or not market.accepting_orders:
+            raise self._refuse(incoming, NOT_READY)
+        if incoming.order_type == "GTD" and from_unix(incoming.expiration) < now + GTD_SAFETY_MARGIN:
+            raise self._refuse(incoming, "invalid expiration")
+        if incoming.side == "BUY":
+            enough = self._accounts.available(incoming.maker) >= incoming.price * incoming.size
+        else:
+            enough = self._accounts.available(incoming.maker, incoming.token_id) >= incoming.size
+        if not enough:
+            raise self._refuse(incoming, NO_BALANCE)
+
+        self._touch(sm, now)
+        token_index = sm.token_index(incoming.token_id)
+        buy, limit = _canonical(token_index, incoming.side, incoming.price)
+        if incoming.post_only and sm.book.crosses(buy, limit):
+            raise self._refuse(incoming, POST_ONLY_CROSSES)
+        if incoming.order_type == "FOK" and sm.book.crossing_size(buy, limit, incoming.size) < incoming.size:
+            raise self._refuse(incoming, FOK_NOT_FILLED)
+        if incoming.order_type == "FAK" and sm.book.crossing_size(buy, limit, incoming.size) == ZERO:
+            raise self._refuse(incoming, FAK_NO_MATCH)
+
+        order = OrderRecord(
+            id=incoming.order_id,
+            owner=incoming.owner,
+            maker_address=incoming.maker,
+            market=market.condition_id,
+            asset_id=incoming.token_id,
+            side=incoming.side,
+            original_size=incoming.size,
+            size_matched=ZERO,
+            price=incoming.price,
+            outcome=market.tokens[token_index].outcome,
+            created_at=now,
+            expiration=incoming.expiration,
+            order_type=incoming.order_type,
+            status="LIVE",
+        )
+        self._orders[order.id] = order
+        self._accounts.reserve(order.maker_address, order.asset_id, order.side, order.price, order.original_size)
+        trades = self._match(sm, now, order_id=order.id, owner=order.owner, address=order.maker_address,
+                             token_index=token_index, side=order.side, price=order.price, size=order.original_size,
+                             order=order)
+        remaining = order.original_size - order.size_matched
+        if remaining and order.order_type in ("GTC", "GTD"):
+            entry = Resting(order, limit, remaining, buy)
+            sm.book.add(entry)
+            self._resting[order.id] = (sm, entry)
+            self._open.setdefault(order.owner, {})[order.id] = order
+            if order.order_type == "GTD":
+                self._events.push(from_unix(order.expiration), "expire", order.id)
+        else:
+            self._accounts.reserve(order.maker_address, order.asset_id, order.side, order.price, -remaining)
+            order.status = "MATCHED" if order.size_matched else "CANCELED"
+        return self._placement_result(order, trades)
+
+    @staticmethod
+    def _placement_result(order: OrderRecord, trades: list[TradeRecord]) -> PlacementResult:
+        if not trades:
+            return PlacementResult(order.id, "live", None, None, (), ())
+        shares = sum((t.size for t in trades), ZERO)
+        cash = sum((t.size * t.price for t in trades), ZERO)
+        making, taking = (cash, shares) if order.side == "BUY" else (shares, cash)
+        return PlacementResult(
+            order_id=order.id,
+            status="matched",
+            making_amount=making,
+            taking_amount=taking,
+            trade_ids=tuple(t.id for t in trades),
+            transaction_hashes=tuple(dict.fromkeys(t.transaction_hash for t in trades)),
+        )
+
+    def _match(self, sm: SimulatedMarket, at: datetime, *, order_id: str, owner: str, address: str,
+               token_index: int, side: Side, price: Decimal, size: Decimal,
+               order: OrderRecord | None) -> list[TradeRecord]:
+        """Cross a taker against the book: one trade per price level crossed, at the makers' price.
+        `order` is None for a simulated trader (no account, nothing reserved)."""
+        market = sm.market
+        token = market.tokens[token_index]
+        buy, limit = _canonical(token_index, side, price)
+        trades = []
+        transaction_hash = ""
+        for bucket, (level_price, fills) in enumerate(sm.book.take(buy, limit, size)):
+            # one on-chain match transaction settles all of a taker order's fills
+            transaction_hash = transaction_hash or self._ids.hex32()
+            trade_id = self._ids.trade_id()
+            quantity = sum((q for _, q in fills), ZERO)
+            taker_price = level_price if token_index == 0 else ONE - level_price
+            trade = TradeRecord(
+                id=trade_id,
+                taker_order_id=order_id,
+                market=market.condition_id,
+                asset_id=token.token_id,
+                side=side,
+                size=quantity,
+                price=taker_price,
+                fee_rate_bps=market.fee_rate_bps,
+                status="MATCHED",
+                match_time=at,
+                last_update=at,
+                outcome=token.outcome,
+                bucket_index=bucket,
+                owner=owner,
+                taker_address=address,
+                transaction_hash=transaction_hash,
+                maker_orders=[self._maker_fill(sm, entry, q, trade_id) for entry, q in fills],
+            )
+            if order is not None:
+                order.size_matched += quantity
+                order.associate_trades.append(trade_id)
+                self._accounts.reserve(address, token.token_id, side, order.price, -quantity)
+                self._accounts.move(address, token.token_id, side, taker_price, quantity)
+            self._record(sm, trade, level_price, buy)
+            trades.append(trade)
+        return trades
+
+    def _maker_fill(self, sm: SimulatedMarket, entry: Resting, quantity: Decimal, trade_id: str) -> MakerFill:
+        market = sm.market
+        maker = entry.order
+        if maker is None:  # the simulated market maker, quoting the first token
+            first = market.tokens[0]
+            return MakerFill(self._ids.hex32(), "", self._market_maker, quantity, entry.price, market.fee_rate_bps,
+                             first.token_id, first.outcome, "BUY" if entry.is_bid else "SELL")
+        maker.size_matched += quantity
+        maker.associate_trades.append(trade_id)
+        self._accounts.reserve(maker.maker_address, maker.asset_id, maker.side, maker.price, -quantity)
+        self._accounts.move(maker.maker_address, maker.asset_id, maker.side, maker.price, quantity)
+        if not entry.remaining:
+            maker.status = "MATCHED"
+            del self._resting[maker.id]
+            self._open[maker.owner].pop(maker.id, None)
+        return MakerFill(maker.id, maker.owner, maker.maker_address, quantity, maker.price, market.fee_rate_bps,
+                         maker.asset_id, maker.outcome, maker.side)
+
+    def _record(self, sm: SimulatedMarket, trade: TradeRecord, level_price: Decimal, buy: bool) -> None:
+        self._tape.add(trade)
+        sm.last_trade = (level_price, "BUY" if buy else "SELL")
+        notional = trade.size * trade.price
+        sm.market.volume += notional
+        sm.market.volume_24h += notional
+        self._counters["trades"] += 1
+        config = self._settlement
+        if config.failure_rate and self._settle_rng.random() < config.failure_rate:
+            self._failing.add(trade.id)
+        self._events.push(trade.match_time + config.mined_after, "settle", trade.id)
+
+    def cancel(self, owner: str, order_ids: list[str]) -> tuple[list[str], dict[str, str]]:
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            canceled: list[str] = []
+            not_canceled: dict[str, str] = {}
+            for order_id in order_ids:
+                order = self._orders.get(order_id)
+                if order is None or order.owner != owner:
+                    not_canceled[order_id] = NOT_FOUND
+                elif order.status != "LIVE":
+                    not_canceled[order_id] = ALREADY_DONE
+                else:
+                    self._close_order(order, now, "CANCELED")
+                    canceled.append(order_id)
+            self._counters["orders_cancelled"] += len(canceled)
+            return canceled, not_canceled
+
+    def cancel_all(self, owner: str) -> tuple[list[str], dict[str, str]]:
+        with self._lock:
+            return self.cancel(owner, list(self._open.get(owner, {})))
+
+    def cancel_market(self, owner: str, market: str, asset_id: str) -> tuple[list[str], dict[str, str]]:
+        with self._lock:
+            ids = [o.id for o in self._open.get(owner, {}).values()
+                   if (not market or o.market == market) and (not asset_id or o.asset_id == asset_id)]
+            return self.cancel(owner, ids)
+
+    def _close_order(self, order: OrderRecord, at: datetime, status: str) -> None:
+        """Take a live order off the book and release what it reserved."""
+        sm, entry = self._resting.pop(order.id)
+        self._touch(sm, at)
+        left = sm.book.remove(entry)
+        self._accounts.reserve(order.maker_address, order.asset_id, order.side, order.price, -left)
+        order.status = status
+        self._open[order.owner].pop(order.id, None)
+
+    def get_order(self, order_id: str) -> OrderRecord | None:
+        with self._lock:
+            self._advance(self._clock.now())
+            order = self._orders.get(order_id)
+            return _copy_order(order) if order else None
+
+    def orders(self, owner: str, *, market: str | None = None, asset_id: str | None = None,
+               order_id: str | None = None) -> list[OrderRecord]:
+        """The owner's open (LIVE) orders, oldest first."""
+        with self._lock:
+            self._advance(self._clock.now())
+            return [_copy_order(o) for o in self._open.get(owner, {}).values()
+                    if (not market or o.market == market) and (not asset_id or o.asset_id == asset_id)
+                    and (not order_id or o.id == order_id)]
+
+    # ---- trades ------------------------------------------------------------------------------
+
+    def trades(self, address: str, *, trade_id: str | None = None, market: str | None = None,
+               asset_id: str | None = None, before: datetime | None = None,
+               after: datetime | None = None) -> list[TradeRecord]:
+        """Trades where this funder address is the taker or a maker, oldest first (time bounds inclusive)."""
+        with self._lock:
+            self._advance(self._clock.now())
+            return [_copy_trade(t) for t in self._tape.involving(address)
+                    if (not trade_id or t.id == trade_id) and (not market or t.market == market)
+                    and (not asset_id or t.asset_id == asset_id or any(f.asset_id == asset_id for f in t.maker_orders))
+                    and (before is None or t.match_time <= before) and (after is None or t.match_time >= after)]
+
+    def get_trade(self, trade_id: str) -> TradeRecord | None:
+        with self._lock:
+            self._advance(self._clock.now())
+            trade = self._tape.get(trade_id)
+            return _copy_trade(trade) if trade else None
+
+    def public_trades(self, *, user: str | None = None, market: list[str] | None = None, side: Side | None = None,
+                      taker_only: bool = True, start: datetime | None = None, end: datetime | None = None,
+                      limit: int | None = None, offset: int = 0) -> list[PublicTrade]:
+        """The Data API's view, newest first: one row per side of each fill (taker rows only by default)."""
+        with self._lock:
+            self._advance(self._clock.now())
+            return self._tape.public(user=user, markets=set(market) if market else None, side=side,
+                                     taker_only=taker_only, start=start, end=end, limit=limit, offset=offset)
+
+    def traders(self) -> list[SimTrader]:
+        return [t.profile for t in self._traders]
+
+    # ---- settlement --------------------------------------------------------------------------
+
+    def _on_settle(self, at: datetime, trade_id: str) -> None:
+        trade = self._tape.get(trade_id)
+        status = next_status(trade.status, trade_id in self._failing)
+        trade.status = status
+        trade.last_update = at
+        if status == "FAILED":
+            self._reverse(trade)
+            self._failing.discard(trade_id)
+            self._counters["trades_failed"] += 1
+        elif status == "CONFIRMED":
+            self._counters["trades_confirmed"] += 1
+        else:
+            config = self._settlement
+            self._events.push(at + (config.confirmed_after - config.mined_after), "settle", trade_id)
+
+    def _reverse(self, trade: TradeRecord) -> None:
+        """Undo a failed trade: every user's balance movement, and the matched size on its orders."""
+        legs = [(trade.taker_address, trade.taker_order_id, trade.asset_id, trade.side, trade.price, trade.size)]
+        legs += [(f.maker_address, f.order_id, f.asset_id, f.side, f.price, f.matched_amount) for f in trade.maker_orders]
+        for address, order_id, token_id, side, price, quantity in legs:
+            self._accounts.move(address, token_id, side, price, -quantity)
+            order = self._orders.get(order_id)
+            if order is not None:
+                order.size_matched -= quantity
+
+    def set_settlement(self, config: SettlementConfig) -> None:
+        """Admin: settlement timing and failure share for trades matched from now on."""
+        with self._lock:
+            self._settlement = config
+
+    def fail_trade(self, trade_id: str) -> TradeRecord:
+        """Admin: make a trade that has not settled yet go RETRYING -> FAILED at its next step."""
+        with self._lock:
+            self._advance(self._clock.now())
+            trade = self._tape.get(trade_id)
+            if trade is None:
+                raise VenueError(404, f"trade {trade_id} not found")
+            if trade.status in TERMINAL_STATUSES:
+                raise VenueError(400, f"trade {trade_id} is already {trade.status}")
+            self._failing.add(trade_id)
+            if trade.status == "MINED":
+                trade.status = "RETRYING"
+            return _copy_trade(trade)
+
+    # ---- resolution --------------------------------------------------------------------------
+
+    def resolve(self, condition_id: str, winner_outcome: str | None) -> Market:
+        """Admin: resolve now to `winner_outcome`, or void (0.5 each) when None."""
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            sm = self._by_condition.get(condition_id)
+            if sm is None:
+                raise VenueError(404, "market not found")
+            if sm.market.closed:
+                raise VenueError(400, f"market {condition_id} is already resolved")
+            winner = None
+            if winner_outcome is not None:
+                labels = [t.outcome for t in sm.market.tokens]
+                matches = [t.index for t in sm.market.tokens if t.outcome.lower() == winner_outcome.lower()]
+                if not matches:
+                    raise VenueError(400, f"winner_outcome: expected one of {labels} or null for void, "
+                                          f"got {winner_outcome!r}")
+                winner = matches[0]
+            self._resolve(sm, winner, now)
+            return replace(sm.market)
+
+    def _on_resolve(self, at: datetime, condition_id: str) -> None:
+        sm = self._by_condition[condition_id]
+        if not sm.market.closed:
+            self._resolve(sm, sm.winner_index, at)
+
+    def _resolve(self, sm: SimulatedMarket, winner: int | None, at: datetime) -> None:
+        """Close the market, cancel its open orders, and pay holders: 1 per winning share, 0.5 if void."""
+        for order in [e.order for e in sm.book.entries() if e.order is not None]:
+            self._close_order(order, at, "CANCELED_MARKET_RESOLVED")
+            self._counters["orders_cancelled_by_resolution"] += 1
+        market = sm.market
+        market.closed = True
+        market.accepting_orders = False
+        market.resolved_at = at
+        market.voided = winner is None
+        market.winner_token_id = None if winner is None else market.tokens[winner].token_id
+        sm.close()
+        self._open_markets.remove(sm)
+        payouts = {t.token_id: HALF if winner is None else (ONE if t.index == winner else ZERO) for t in market.tokens}
+        self._accounts.redeem(payouts)
+        self._counters["resolutions"] += 1
+
+    def _on_expire(self, at: datetime, order_id: str) -> None:
+        order = self._orders[order_id]
+        if order.status == "LIVE":
+            self._close_order(order, at, "CANCELED")
+            self._counters["orders_expired"] += 1
+
+    # ---- simulated traders -------------------------------------------------------------------
+
+    def _on_trader(self, at: datetime, index: int) -> None:
+        trader = self._traders[index]
+        if self._paused_since is None and self._open_markets:
+            self._simulated_trade(trader, at)
+        self._events.push(at + timedelta(seconds=trader.wait_seconds()), "trader", index)
+
+    def _simulated_trade(self, trader: SimulatedTrader, at: datetime) -> None:
+        """A tracked trader's taker order: toward the outcome it believes in, walking a couple of ticks."""
+        sm = trader.rng.choice(self._open_markets)
+        token_index, side = trader.choose_side(sm.winner_index)
+        usd = trader.choose_usd()
+        self._touch(sm, at)
+        market = sm.market
+        buy = (side == "BUY") == (token_index == 0)
+        best = sm.book.best_ask() if buy else sm.book.best_bid()
+        if best is None:
+            return
+        touch_price = best if token_index == 0 else ONE - best
+        shares = max(round_down(usd / touch_price, SHARE_STEP), market.min_order_size)
+        slippage = market.tick_size * SIM_SLIPPAGE_TICKS
+        limit = min(touch_price + slippage, ONE - market.tick_size) if side == "BUY" \
+            else max(touch_price - slippage, market.tick_size)
+        trades = self._match(sm, at, order_id=self._ids.hex32(), owner="", address=trader.profile.address,
+                             token_index=token_index, side=side, price=limit, size=shares, order=None)
+        self._counters["simulated_trades"] += len(trades)
+
+    def counters(self) -> dict[str, int]:
+        with self._lock:
+            counts = dict(self._counters)
+            counts.update(markets=len(self._markets), open_markets=len(self._open_markets),
+                          open_orders=len(self._resting), pending_events=len(self._events))
+            return counts
+
+
+def _copy_order(order: OrderRecord) -> OrderRecord:
+    return replace(order, associate_trades=list(order.associate_trades))
+
+
+def _copy_trade(trade: TradeRecord) -> TradeRecord:
+    return replace(trade, maker_orders=list(trade.maker_orders))
