@@ -69,7 +69,7 @@ def _optional_text(record: Mapping[str, Any], key: str) -> str | None:
 
 def _token_id(value: object, key: str) -> str:
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise BadPayload(f"{key}: expected a token id (decimal digits), got {value!r}")
     return text
 
