@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from lt_pipeline.clock import Clock, ensure_utc, system_clock, to_unix
-from lt_pipeline.venues.polymarket.http import Sleep, get_json, new_http_client, with_retries
+from lt_pipeline.venues.polymarket.http import JsonService, Sleep
 from lt_pipeline.venues.polymarket.models import (
     BadPayload,
     RejectedRecord,
@@ -51,14 +51,9 @@ class DataApiClient:
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size: expected 1 to {MAX_PAGE_SIZE}, got {page_size}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries: expected 0 or more, got {max_retries}")
-        self.base_url = base_url.rstrip("/")
-        self._http = http or new_http_client()
+        self._service = JsonService("data api", base_url, http=http, sleep=sleep, max_retries=max_retries)
         self._clock = clock
-        self._sleep = sleep
         self.page_size = page_size
-        self.max_retries = max_retries
 
     def trades_of(
         self, trader: str, *, since: datetime | None = None
@@ -102,7 +97,7 @@ class DataApiClient:
         offset = 0
         while offset <= MAX_OFFSET:
             params = {"user": trader, "sizeThreshold": 0, "limit": POSITIONS_PAGE_SIZE, "offset": offset}
-            rows = self._page("/positions", params)
+            rows = self._service.get_list("/positions", params)
             page, bad = parse_records(rows, parse_data_api_position, source=POSITIONS_SOURCE, seen_at=self._clock.now())
             positions += page
             rejected += bad
@@ -113,7 +108,7 @@ class DataApiClient:
         return positions, rejected
 
     def close(self) -> None:
-        self._http.close()
+        self._service.close()
 
     # --- paging ---------------------------------------------------------------------------------
 
@@ -130,7 +125,7 @@ class DataApiClient:
             params = {**query, "limit": page_size, "offset": offset}
             if end is not None:
                 params["end"] = end
-            rows = self._page("/trades", params)
+            rows = self._service.get_list("/trades", params)
             page_trades, page_rejected = parse_records(rows, parse, source=TRADES_SOURCE, seen_at=self._clock.now())
             for trade in page_trades:
                 trades.setdefault(trade.source_trade_id, trade)
@@ -144,18 +139,6 @@ class DataApiClient:
                     log.warning("data api: history past offset %d is out of reach (query %s)", offset, query)
                     return list(trades.values()), rejected
                 offset, end = 0, oldest
-
-    def _page(self, path: str, params: dict[str, Any]) -> list[Any]:
-        url = f"{self.base_url}{path}"
-        body = with_retries(
-            lambda: get_json(self._http, url, params),
-            what=f"data api {path}",
-            max_retries=self.max_retries,
-            sleep=self._sleep,
-        )
-        if not isinstance(body, list):
-            raise BadPayload(f"GET {url}: expected a JSON array, got {type(body).__name__}")
-        return body
 
     @staticmethod
     def _log_rejections(rejected: list[RejectedRecord], what: str) -> None:

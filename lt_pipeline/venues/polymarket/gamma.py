@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from typing import Any
 
 import httpx
 
 from lt_pipeline.clock import Clock, system_clock
-from lt_pipeline.venues.polymarket.http import Sleep, get_json, new_http_client, with_retries
-from lt_pipeline.venues.polymarket.models import BadPayload, MarketInfo, RejectedRecord
+from lt_pipeline.venues.polymarket.http import JsonService, Sleep
+from lt_pipeline.venues.polymarket.models import MarketInfo, RejectedRecord
 from lt_pipeline.venues.polymarket.parsing import parse_gamma_market, parse_records
 
 log = logging.getLogger(__name__)
@@ -37,13 +36,8 @@ class GammaClient:
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size: expected 1 to {MAX_BATCH}, got {batch_size}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries: expected 0 or more, got {max_retries}")
-        self.base_url = base_url.rstrip("/")
-        self._http = http or new_http_client()
+        self._service = JsonService("gamma", base_url, http=http, sleep=sleep, max_retries=max_retries)
         self._clock = clock
-        self._sleep = sleep
-        self.max_retries = max_retries
         self.batch_size = batch_size
 
     def markets(self, condition_ids: Iterable[str]) -> list[MarketInfo]:
@@ -62,7 +56,8 @@ class GammaClient:
             # Gamma's default for `closed` has differed from its docs, so ask for both explicitly;
             # closed last, so a market that closed between the two calls ends up closed.
             for closed in ("false", "true"):
-                rows = self._get_markets([*(("condition_ids", cid) for cid in batch), ("closed", closed), ("limit", len(batch))])
+                query = [*(("condition_ids", cid) for cid in batch), ("closed", closed), ("limit", len(batch))]
+                rows = self._service.get_list("/markets", query)
                 markets, bad = parse_records(rows, parse_gamma_market, source=SOURCE, seen_at=self._clock.now())
                 found.update((m.condition_id, m) for m in markets)
                 rejected += bad
@@ -71,13 +66,4 @@ class GammaClient:
         return [found[cid] for cid in wanted if cid in found], rejected
 
     def close(self) -> None:
-        self._http.close()
-
-    def _get_markets(self, params: list[tuple[str, Any]]) -> list[Any]:
-        url = f"{self.base_url}/markets"
-        body = with_retries(
-            lambda: get_json(self._http, url, params), what="gamma /markets", max_retries=self.max_retries, sleep=self._sleep
-        )
-        if not isinstance(body, list):
-            raise BadPayload(f"GET {url}: expected a JSON array of markets, got {type(body).__name__}")
-        return body
+        self._service.close()

@@ -105,5 +105,32 @@ def get_json(http: httpx.Client, url: str, params: QueryParams | None = None) ->
     raise VenueRejected(response.status_code, f"GET {url}: {error_text(body)}")
 
 
-def new_http_client() -> httpx.Client:
-    return httpx.Client(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+class JsonService:
+    """One JSON-over-GET service (the Data API, Gamma): its base URL, an httpx client, retries."""
+
+    def __init__(self, name: str, base_url: str, *, http: httpx.Client | None, sleep: Sleep, max_retries: int) -> None:
+        if max_retries < 0:
+            raise ValueError(f"max_retries: expected 0 or more, got {max_retries}")
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.http = http or httpx.Client(
+            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
+        )
+        self.sleep = sleep
+        self.max_retries = max_retries
+
+    def get_list(self, path: str, params: QueryParams) -> list[Any]:
+        """GET a JSON array, retrying transient failures; any other body is a BadPayload."""
+        url = f"{self.base_url}{path}"
+        body = with_retries(
+            lambda: get_json(self.http, url, params),
+            what=f"{self.name} {path}",
+            max_retries=self.max_retries,
+            sleep=self.sleep,
+        )
+        if not isinstance(body, list):
+            raise BadPayload(f"GET {url}: expected a JSON array, got {type(body).__name__}")
+        return body
+
+    def close(self) -> None:
+        self.http.close()
