@@ -39,9 +39,11 @@ class RunningEmulator:
     def faults(self) -> FaultInjector:
         return self.ctx.faults
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Ask the server to exit; with `wait`, return once it has (up to ~0.1 s for its next tick)."""
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        if wait:
+            self._thread.join(timeout=10)
 
     def __enter__(self) -> RunningEmulator:
         return self
