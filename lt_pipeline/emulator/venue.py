@@ -119,6 +119,11 @@ class Venue:
 
     # ---- time ------------------------------------------------------------------------------
 
+    @property
+    def clock(self) -> Clock:
+        """The clock this venue reads (the wire layer serves /time from it)."""
+        return self._clock
+
     def sync(self) -> None:
         """Bring the simulation up to the clock; O(1) when nothing is due."""
         with self._lock:
