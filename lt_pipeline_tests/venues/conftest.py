@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from lt_pipeline_tests.emulator.fixtures import emulator  # noqa: F401 (a fixture for the integration tests)
+
 def _payloads_dir() -> Path:
     """The shared payload samples: $LT_SHARED_DIR, else ../shared beside the repo, else /work/shared."""
     roots = [os.environ.get("LT_SHARED_DIR"), Path(__file__).resolve().parents[2].parent / "shared", "/work/shared"]
