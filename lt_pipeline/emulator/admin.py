@@ -1,6 +1,6 @@
 """Admin routes under `/admin/` (no auth, loopback clients only): resolve markets, pause and resume
 the simulation, set books, fund wallets, inject or clear faults, advance a simulated clock, and read
-counters and simulated traders."""
+counters and simulated traders; fail a trade or change settlement timing."""
 
 from __future__ import annotations
 
@@ -123,6 +123,37 @@ async def fund(request: Request, ctx: WireContext) -> Any:
         return {"address": address, "asset_type": asset_type, "balance": render.dec(ctx.venue.balance(address, asset_type, token))}
 
 
+async def fail_trade(request: Request, ctx: WireContext) -> Any:
+    """`{"trade_id": ".."}`: a trade not yet settled goes RETRYING -> FAILED at its next step."""
+    body = await _body(request)
+    trade_id = _string(body, "trade_id")
+    with ctx.lock:
+        trade = ctx.venue.fail_trade(trade_id)
+        return {"trade_id": trade.id, "status": trade.status}
+
+
+async def set_settlement(request: Request, ctx: WireContext) -> Any:
+    """`{"mined_after_seconds": 5, "confirmed_after_seconds": 15, "failure_rate": 0.0}` for new trades."""
+    from .settlement import SettlementConfig
+
+    body = await _body(request)
+    try:
+        config = SettlementConfig(
+            mined_after=timedelta(seconds=float(body.get("mined_after_seconds", 5))),
+            confirmed_after=timedelta(seconds=float(body.get("confirmed_after_seconds", 15))),
+            failure_rate=float(body.get("failure_rate", 0.0)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(str(exc)) from None
+    with ctx.lock:
+        ctx.venue.set_settlement(config)
+    return {
+        "mined_after_seconds": config.mined_after.total_seconds(),
+        "confirmed_after_seconds": config.confirmed_after.total_seconds(),
+        "failure_rate": config.failure_rate,
+    }
+
+
 async def set_faults(request: Request, ctx: WireContext) -> Any:
     """`{"profile": "flaky"}` or `{"settings": {...fields...}}`, optional `"seed"`."""
     body = await _body(request)
@@ -199,6 +230,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/resume", resume),
     ("POST", "/book", set_book),
     ("POST", "/fund", fund),
+    ("POST", "/fail-trade", fail_trade),
+    ("POST", "/settlement", set_settlement),
     ("POST", "/faults", set_faults),
     ("DELETE", "/faults", clear_faults),
     ("POST", "/faults/clear", clear_faults),

@@ -861,5 +861,13 @@ def build_app(ctx: WireContext) -> Any:
         Mount("/admin", routes=make_routes(ctx, admin.ROUTES, sync_venue=False)),
         *make_routes(ctx, CLOB_ROUTES),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     return FaultsAndCounters(app, ctx)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return error(404, "not found")
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return error(405, "method not allowed")
