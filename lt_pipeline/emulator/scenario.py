@@ -105,10 +105,11 @@ class Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(f"scenario file {path}: cannot read it ({exc.strerror})") from None
+        is_json = path.suffix.lower() == ".json"
         try:
-            data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+            data = json.loads(text) if is_json else yaml.safe_load(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            raise ScenarioError(f"scenario file {path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+            raise ScenarioError(f"scenario file {path}: not valid {'JSON' if is_json else 'YAML'}: {exc}") from None
         try:
             return cls.from_dict(data or {})
         except ScenarioError as exc:

@@ -141,12 +141,15 @@ class Venue:
             at = min(at, self._paused_since)
         return (at - self._started - self._paused_total).total_seconds()
 
+    def _slot(self, at: datetime) -> int:
+        return int(self._sim_seconds(at) // REFRESH_SECONDS)
+
     def _touch(self, sm: SimulatedMarket, at: datetime) -> None:
         """Bring a market's quotes to the refresh grid index of `at`; called before any book change,
         so a lazily applied refresh is indistinguishable from one applied on time."""
         if sm.market.closed:
             return
-        slot = int(self._sim_seconds(at) // REFRESH_SECONDS)
+        slot = self._slot(at)
         if slot != sm.slot:
             sm.refresh(slot)
             self._counters["quote_refreshes"] += 1
@@ -247,11 +250,12 @@ class Venue:
                     if size <= ZERO:
                         raise VenueError(400, f"{name}[{i}].size: expected a size above 0, got {size}")
             if sm.token_index(token_id) == 0:
-                sm.pinned = (sorted(bids), sorted(asks))
+                first_bids, first_asks = bids, asks
             else:
-                sm.pinned = (sorted((ONE - p, s) for p, s in asks), sorted((ONE - p, s) for p, s in bids))
-            self._touch(sm, now)
-            sm.refresh(sm.slot)
+                first_bids, first_asks = [(ONE - p, s) for p, s in asks], [(ONE - p, s) for p, s in bids]
+            sm.pinned = (sorted((p.quantize(tick), s) for p, s in first_bids),
+                         sorted((p.quantize(tick), s) for p, s in first_asks))
+            sm.refresh(self._slot(now))
 
     # ---- accounts ----------------------------------------------------------------------------
 
@@ -309,7 +313,7 @@ class Venue:
             raise self._refuse(incoming, f"order {incoming.order_id} is invalid. Duplicated.")
         if market.closed or not market.accepting_orders:
             raise self._refuse(incoming, NOT_READY)
-        if incoming.order_type == "GTD" and from_unix(incoming.expiration) < now + GTD_SAFETY_MARGIN:
+        if incoming.order_type == "GTD" and from_unix(incoming.expiration) <= now + GTD_SAFETY_MARGIN:
             raise self._refuse(incoming, "invalid expiration")
         if incoming.side == "BUY":
             enough = self._accounts.available(incoming.maker) >= incoming.price * incoming.size
@@ -321,6 +325,7 @@ class Venue:
         self._touch(sm, now)
         token_index = sm.token_index(incoming.token_id)
         buy, limit = _canonical(token_index, incoming.side, incoming.price)
+        limit = limit.quantize(market.tick_size)  # one spelling per price level, like the quotes
         if incoming.post_only and sm.book.crosses(buy, limit):
             raise self._refuse(incoming, POST_ONLY_CROSSES)
         if incoming.order_type == "FOK" and sm.book.crossing_size(buy, limit, incoming.size) < incoming.size:
@@ -445,7 +450,7 @@ class Venue:
         sm.last_trade = (level_price, "BUY" if buy else "SELL")
         notional = trade.size * trade.price
         sm.market.volume += notional
-        sm.market.volume_24h += notional
+        sm.market.volume_24h += notional  # no rolling window: an emulator session rarely outlives a day
         self._counters["trades"] += 1
         config = self._settlement
         if config.failure_rate and self._settle_rng.random() < config.failure_rate:
