@@ -69,7 +69,7 @@ def _trader_stats_for(trader_stats: pd.DataFrame | None, traders: pd.Index) -> d
     missing = [name for name in STATS_COLUMNS if name not in frame.columns]
     if missing:
         raise ValueError(f"trader_stats: missing column(s) {', '.join(missing)}; expected {', '.join(STATS_COLUMNS)}")
-    frame = frame.set_axis(frame.index.astype(str).str.strip().str.lower())
+    frame = frame.set_axis(lowercase_keys(frame.index.to_series()))
     frame = frame[~frame.index.duplicated(keep="last")].reindex(traders)
     stats = {name: _numbers(frame[name]) for name in STATS_COLUMNS}
     stats["resolved_count"] = np.nan_to_num(stats["resolved_count"], nan=0.0)
@@ -87,10 +87,12 @@ def prepare_trades(trades: pd.DataFrame, trader_stats: pd.DataFrame | None) -> P
     side = lowercase_keys(trades["side"]).to_numpy()
     traded_at = _utc_times(trades["traded_at"], "traded_at")
     end_date = _utc_times(trades["end_date"], "end_date")
-    trade_ids = trades["source_trade_id"]
-    trader_codes, traders = pd.factorize(lowercase_keys(trades["trader_address"]))
+    ids = trades["source_trade_id"]
+    ids = ids.astype(object).where(ids.notna(), "").astype(str).str.strip()
+    addresses = lowercase_keys(trades["trader_address"])
+    id_codes, distinct_ids = pd.factorize(ids)
+    trader_codes, traders = pd.factorize(addresses)
     category_codes, categories = pd.factorize(lowercase_keys(trades["category"]))
-    id_codes, distinct_ids = pd.factorize(trade_ids.astype(object).where(trade_ids.notna(), "").astype(str))
 
     with np.errstate(invalid="ignore"):
         valid = (
@@ -98,8 +100,8 @@ def prepare_trades(trades: pd.DataFrame, trader_stats: pd.DataFrame | None) -> P
             & ((side == "buy") | (side == "sell"))
             & traded_at.notna().to_numpy()
             & np.isfinite(notional) & (notional >= 0)
-            & trades["trader_address"].notna().to_numpy()
-            & trade_ids.notna().to_numpy()
+            & (addresses != "").to_numpy()
+            & (ids != "").to_numpy()
         )
     minutes_to_end = ((end_date - traded_at).dt.total_seconds() / 60).to_numpy(dtype=float, na_value=np.nan)
     stats = _trader_stats_for(trader_stats, traders)
@@ -112,7 +114,7 @@ def prepare_trades(trades: pd.DataFrame, trader_stats: pd.DataFrame | None) -> P
 
     columns = TradeColumns(
         valid=valid,
-        duplicate=pd.Series(id_codes).duplicated(keep="first").to_numpy() & trade_ids.notna().to_numpy(),
+        duplicate=ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy(),
         is_buy=side == "buy",
         trader_code=trader_codes,
         category_code=category_codes,
@@ -194,7 +196,12 @@ def evaluate(
     )
 
 
-def _accepted_frame(parts, prepared: PreparedTrades, sizing: SizingParams, wallet_ids: list[str]) -> pd.DataFrame:
+def _accepted_frame(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    prepared: PreparedTrades,
+    sizing: SizingParams,
+    wallet_ids: list[str],
+) -> pd.DataFrame:
     wallet = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.intp)
     trade = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.intp)
     size_usd = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
