@@ -68,6 +68,9 @@ def _canonical(token_index: int, side: Side, price: Decimal) -> tuple[bool, Deci
 
 
 class Venue:
+    """One emulated venue: every public method takes the one lock, and reading methods first bring
+    the simulation up to the clock."""
+
     def __init__(
         self,
         clock: Clock,
