@@ -63,3 +63,20 @@ def to_unix(value: datetime) -> int:
 
 
 system_clock = SystemClock()
+
+# Clocks that in-process runs (tests, the headless demo) look up by name: a Dagster resource carries
+# only the name, since resources are rebuilt from config and cannot carry a live object.
+_registered: dict[str, Clock] = {}
+
+
+def register_clock(name: str, clock: Clock) -> None:
+    _registered[name] = clock
+
+
+def named_clock(name: str) -> Clock:
+    if not name:
+        return system_clock
+    try:
+        return _registered[name]
+    except KeyError:
+        raise LookupError(f"no clock registered under {name!r}") from None

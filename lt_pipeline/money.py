@@ -23,7 +23,8 @@ def to_decimal(value: object, field: str) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float):
-        result = Decimal(repr(value))
+        # float.__repr__ also for numpy floats, whose own repr reads "np.float64(0.5)".
+        result = Decimal(float.__repr__(value))
     elif isinstance(value, str):
         try:
             result = Decimal(value.strip())

@@ -25,6 +25,7 @@ PRODUCTION_HOSTS = {
     "gamma": "https://gamma-api.polymarket.com",
 }
 DEFAULT_EMULATOR_PORT = 8765
+DEFAULT_FT_WALLETS_FILE = Path(__file__).parent / "strategy" / "ft_wallets.yaml"
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,7 @@ class Settings:
     funder_env: str
     default_user: str
     tracked_traders: tuple[str, ...]
+    ft_wallets_file: Path
 
     @property
     def ledger_url_redacted(self) -> str:
@@ -123,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         funder_env=template_names["LT_FUNDER_ENV"],
         default_user=_identifier(env, "LT_DEFAULT_USER", "demo"),
         tracked_traders=_addresses(env, "LT_TRACKED_TRADERS"),
+        ft_wallets_file=_existing_file(env, "LT_FT_WALLETS_FILE", DEFAULT_FT_WALLETS_FILE),
     )
 
 
@@ -190,6 +193,13 @@ def _env_name_template(env: Mapping[str, str], name: str, default: str) -> str:
             f"{name}: expected an environment variable name containing {{USER}}, such as {default}, got {value!r}"
         )
     return value
+
+
+def _existing_file(env: Mapping[str, str], name: str, default: Path) -> Path:
+    path = Path(env.get(name) or default).expanduser().absolute()
+    if not path.is_file():
+        raise SettingsError(f"{name}: expected the path of an existing file, got {str(path)!r}")
+    return path
 
 
 def _identifier(env: Mapping[str, str], name: str, default: str) -> str:

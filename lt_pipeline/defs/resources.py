@@ -8,10 +8,15 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
-from lt_pipeline.clock import Clock, system_clock
+from datetime import datetime
+
+from lt_pipeline.clock import Clock, named_clock
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.ledger.migrate import require_up_to_date
 from lt_pipeline.settings import Settings, load_settings
+from lt_pipeline.venues.polymarket.clob import ClobReader
+from lt_pipeline.venues.polymarket.data_api import DataApiClient
+from lt_pipeline.venues.polymarket.gamma import GammaClient
 
 
 class LedgerResource(dg.ConfigurableResource):
@@ -37,20 +42,38 @@ class VenueResource(dg.ConfigurableResource):
     data_api_host: str
     gamma_host: str
     chain_id: int = 137
+    # Set only in the embedded setup: the emulator's admin routes (its simulated traders' list).
+    emulator_admin_url: str | None = None
+
+    def data_api(self, clock: Clock) -> DataApiClient:
+        return DataApiClient(self.data_api_host, clock=clock)
+
+    def gamma(self, clock: Clock) -> GammaClient:
+        return GammaClient(self.gamma_host, clock=clock)
+
+    def clob_reader(self) -> ClobReader:
+        return ClobReader(self.clob_host, self.chain_id)
+
+
+class StrategyConfigResource(dg.ConfigurableResource):
+    """Where the FT wallets are declared (YAML) and which traders are configured to be tracked."""
+
+    ft_wallets_file: str
+    tracked_traders: list[str] = []
 
 
 class ClockResource(dg.ConfigurableResource):
-    """The one clock runs read time from; the demo and tests swap in a simulated one."""
+    """The one clock runs read time from: wall-clock UTC, or a simulated clock registered by name
+    (tests and the headless demo, in the same process)."""
 
-    _clock: Clock = PrivateAttr(default=system_clock)
+    simulated: str = ""
 
-    def now(self):
-        return self._clock.now()
+    @property
+    def clock(self) -> Clock:
+        return named_clock(self.simulated)
 
-    def with_clock(self, clock: Clock) -> "ClockResource":
-        resource = ClockResource()
-        resource._clock = clock
-        return resource
+    def now(self) -> datetime:
+        return self.clock.now()
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -64,9 +87,13 @@ def build_resources(settings: Settings) -> dict[str, object]:
             data_api_host=settings.data_api_host,
             gamma_host=settings.gamma_host,
             chain_id=settings.chain_id,
+            emulator_admin_url=f"{settings.clob_host}/admin" if settings.is_embedded else None,
         ),
         "duckdb": DuckDBResource(database=str(settings.duckdb_path)),
         "clock": ClockResource(),
+        "strategy_config": StrategyConfigResource(
+            ft_wallets_file=str(settings.ft_wallets_file), tracked_traders=list(settings.tracked_traders)
+        ),
     }
 
 

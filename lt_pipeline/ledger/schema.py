@@ -457,6 +457,14 @@ signal_decisions = Table(
     Index("ix_signal_decisions_lt_order", "lt_order_id"),
 )
 
+pipeline_cursors = Table(
+    "pipeline_cursors",
+    metadata,
+    Column("name", String(96), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 system_controls = Table(
     "system_controls",
     metadata,

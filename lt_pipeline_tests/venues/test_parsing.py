@@ -296,6 +296,13 @@ def test_source_trade_id_is_stable_across_number_spellings_and_hash_case():
     assert first != source_trade_id_for(tx, "123", "BUY", Decimal("101"), Decimal("0.5"))
     assert first != source_trade_id_for(tx, "123", "SELL", Decimal("100"), Decimal("0.5"))
     assert first != source_trade_id_for(tx, "124", "BUY", Decimal("100"), Decimal("0.5"))
+    maker = "0x" + "a" * 40
+    assert source_trade_id_for(tx, "123", "BUY", Decimal("100"), Decimal("0.5"), maker) == source_trade_id_for(
+        tx, "123", "BUY", Decimal("100"), Decimal("0.5"), maker.upper().replace("0X", "0x")
+    )
+    assert source_trade_id_for(tx, "123", "BUY", Decimal("100"), Decimal("0.5"), maker) != source_trade_id_for(
+        tx, "123", "BUY", Decimal("100"), Decimal("0.5"), "0x" + "b" * 40
+    )
     assert len(first) == 32 and int(first, 16) >= 0
 
 

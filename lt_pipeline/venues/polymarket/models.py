@@ -32,11 +32,15 @@ def decimal_text(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def source_trade_id_for(transaction_hash: str, token_id: str, side: str, size: Decimal, price: Decimal) -> str:
+def source_trade_id_for(
+    transaction_hash: str, token_id: str, side: str, size: Decimal, price: Decimal, trader: str = ""
+) -> str:
     """The stable id of one source trade.
 
-    sha256 over "tx_hash|token_id|side|size|price" (hash lower-cased, side upper-cased, size and price
-    as `decimal_text`), first 32 hex characters. The Data API sends sizes as JSON numbers, so 100,
+    sha256 over "tx_hash|token_id|side|size|price|trader" (hash and trader lower-cased, side
+    upper-cased, size and price as `decimal_text`), first 32 hex characters. The trader is part of it
+    because two tracked wallets filled in one transaction at the same token, side, size and price are
+    two trades, not one. The Data API sends sizes as JSON numbers, so 100,
     100.0 and "100.00" must all give the same id; normalising them makes repeated polls of the same
     fill collide on purpose, which is what lets the ledger dedupe them.
     """
@@ -47,6 +51,7 @@ def source_trade_id_for(transaction_hash: str, token_id: str, side: str, size: D
             side.strip().upper(),
             decimal_text(size),
             decimal_text(price),
+            trader.strip().lower(),
         )
     )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

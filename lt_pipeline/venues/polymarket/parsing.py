@@ -175,7 +175,7 @@ def parse_data_api_trade(row: Mapping[str, Any]) -> SourceTrade:
     size = _number(row, "size", to_size)
     transaction_hash = _text(row, "transactionHash").lower()
     return SourceTrade(
-        source_trade_id=source_trade_id_for(transaction_hash, token_id, side, size, price),
+        source_trade_id=source_trade_id_for(transaction_hash, token_id, side, size, price, trader),
         trader_address=trader,
         condition_id=_condition_id(row, "conditionId"),
         token_id=token_id,

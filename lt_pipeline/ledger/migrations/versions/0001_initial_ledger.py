@@ -59,6 +59,12 @@ def upgrade() -> None:
     sa.CheckConstraint("resolution_status IS NULL OR resolution_status IN ('WON', 'VOID')", name=op.f('ck_markets_resolution_known')),
     sa.PrimaryKeyConstraint('condition_id', name=op.f('pk_markets'))
     )
+    op.create_table('pipeline_cursors',
+    sa.Column('name', sa.String(length=96), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.Column('updated_at', lt_pipeline.ledger.types.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_pipeline_cursors'))
+    )
     op.create_table('signal_decisions',
     sa.Column('decision_id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('strategy_id', sa.String(length=96), nullable=False),
@@ -409,6 +415,7 @@ def downgrade() -> None:
     op.drop_index('ix_signal_decisions_strategy_time', table_name='signal_decisions')
     op.drop_index('ix_signal_decisions_lt_order', table_name='signal_decisions')
     op.drop_table('signal_decisions')
+    op.drop_table('pipeline_cursors')
     op.drop_table('markets')
     op.drop_table('ingest_cursors')
     op.drop_table('ft_wallets')

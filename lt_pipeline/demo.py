@@ -1,0 +1,104 @@
+"""`lt demo --headless`: the emulator and the pipeline's jobs in one process on a simulated clock,
+then a summary. The ledger is LT_LEDGER_URL when set (inspect it afterwards), else a fresh SQLite file
+under the state folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+
+from lt_pipeline.clock import SimulatedClock, register_clock
+from lt_pipeline.defs.jobs import EXECUTION_ASSETS, RESOLUTION_ASSETS
+from lt_pipeline.defs.resources import ClockResource, build_resources
+from lt_pipeline.forward_test.summary import format_summary, ft_summary
+from lt_pipeline.ledger import migrate
+from lt_pipeline.ledger.engine import make_engine
+from lt_pipeline.settings import Settings, load_settings
+
+DEMO_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+CLOCK_NAME = "lt-demo"
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class DemoRun:
+    settings: Settings
+    clock: SimulatedClock
+    emulator: object
+    resources: dict
+    instance: dg.DagsterInstance
+
+    def tick(self, assets) -> None:
+        result = dg.materialize(
+            assets, resources=self.resources, instance=self.instance, raise_on_error=True, run_config=QUIET
+        )
+        assert result.success
+
+
+def start_demo(settings: Settings, seed: int, *, start: datetime = DEMO_START, faults: str | None = None) -> DemoRun:
+    from lt_pipeline.emulator.serve import start_in_thread
+    from lt_pipeline.emulator.venue import Venue
+
+    clock = SimulatedClock(start)
+    venue = Venue(clock, seed=seed)
+    emulator = start_in_thread(venue, clock=clock, faults=faults, key_seed=seed)
+    settings = replace(
+        settings,
+        clob_host=emulator.url,
+        data_api_host=f"{emulator.url}/data-api",
+        gamma_host=f"{emulator.url}/gamma",
+    )
+    migrate.upgrade(make_engine(settings.ledger_url))
+    register_clock(CLOCK_NAME, clock)
+    resources = build_resources(settings)
+    resources["clock"] = ClockResource(simulated=CLOCK_NAME)
+    return DemoRun(settings, clock, emulator, resources, dg.DagsterInstance.ephemeral())
+
+
+def run_demo(settings: Settings, *, minutes: int, seed: int, tick_minutes: int = 2, resolve_every: int = 10, faults=None, out=sys.stdout) -> DemoRun:
+    demo = start_demo(settings, seed, faults=faults)
+    elapsed = 0
+    while elapsed < minutes:
+        step = min(tick_minutes, minutes - elapsed)
+        demo.clock.advance(timedelta(minutes=step))
+        elapsed += step
+        demo.tick(EXECUTION_ASSETS)
+        if elapsed % resolve_every == 0 or elapsed >= minutes:
+            demo.tick(RESOLUTION_ASSETS)
+        print(f"  t+{elapsed:>4} min  {demo.clock.now():%Y-%m-%d %H:%M} UTC", file=out, flush=True)
+    return demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lt demo", description=__doc__)
+    parser.add_argument("--headless", action="store_true", help="run without the UI (required: the UI demo is `make run`)")
+    parser.add_argument("--minutes", type=int, default=30, help="simulated minutes to run (default 30)")
+    parser.add_argument("--seed", type=int, default=7, help="emulator seed (default 7)")
+    parser.add_argument("--faults", default=None, metavar="PROFILE", help="emulator fault profile")
+    args = parser.parse_args(argv)
+    if not args.headless:
+        print("lt demo: only --headless is supported here; `make run` shows the pipeline in the Dagster UI", file=sys.stderr)
+        return 2
+    if args.minutes < 1:
+        print(f"lt demo: --minutes: expected at least 1, got {args.minutes}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    settings = load_settings()
+    if "LT_LEDGER_URL" not in __import__("os").environ:
+        path = settings.state_dir / f"demo-ledger-seed{args.seed}.db"
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        settings = replace(settings, ledger_url=f"sqlite:///{path}")
+    print(f"demo: seed {args.seed}, {args.minutes} simulated minutes, ledger {replace(settings).ledger_url_redacted}", flush=True)
+    demo = run_demo(settings, minutes=args.minutes, seed=args.seed, faults=args.faults)
+    engine = make_engine(demo.settings.ledger_url)
+    print()
+    print(format_summary(ft_summary(engine)))
+    demo.emulator.stop()
+    return 0

@@ -1,0 +1,1 @@
+"""The paper side: FT wallets, their orders on tracked traders' trades, and their outcomes."""

@@ -1,0 +1,179 @@
+"""FT orders: every source trade not yet evaluated, decided for every active wallet in one pass,
+the accepted ones opened as paper positions at the signal price. Running a tick twice adds nothing."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from lt_pipeline.clock import Clock
+from lt_pipeline.forward_test.wallets import active_wallets
+from lt_pipeline.ledger.schema import ft_orders, market_tokens, markets, source_trades
+from lt_pipeline.ledger.writes import insert_missing, read_cursor, write_cursor
+from lt_pipeline.strategy.evaluate import accepted_order, evaluate
+from lt_pipeline.strategy.trader_quality import trader_stats
+
+log = logging.getLogger(__name__)
+
+CURSOR = "ft_orders.ingested_at"
+FT_ORDER_NAMESPACE = uuid.UUID("6f1c1d2e-9a53-4c38-9a43-0d3f5f2d7a10")
+
+
+@dataclass
+class SignalReport:
+    trades_evaluated: int = 0
+    waiting_for_market: int = 0
+    orders_created: int = 0
+    rejection_counts: dict[str, int] = field(default_factory=dict)
+    orders_by_wallet: dict[str, int] = field(default_factory=dict)
+
+
+def ft_order_id(wallet_id: str, source_trade_id: str) -> str:
+    """Deterministic, so that a retried tick collides with what it already wrote."""
+    return str(uuid.uuid5(FT_ORDER_NAMESPACE, f"{wallet_id}|{source_trade_id}"))
+
+
+def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
+    report = SignalReport()
+    now = clock.now()
+    with engine.begin() as connection:
+        wallets = active_wallets(connection)
+        cursor = read_cursor(connection, CURSOR)
+        since = datetime.fromisoformat(cursor) if cursor else None
+        trades = _pending_trades(connection, since)
+        if trades.empty or not wallets:
+            return report
+        # A trade whose market is not loaded yet waits for a later tick (its ingested_at stays ahead
+        # of the cursor); the cursor only moves past trades that were actually decided.
+        ready = trades[trades["market_known"]]
+        waiting = trades[~trades["market_known"]]
+        report.waiting_for_market = len(waiting)
+        new_cursor = waiting["ingested_at"].min() if not waiting.empty else trades["ingested_at"].max()
+        if ready.empty:
+            return report
+        stats = trader_stats(_trader_history(connection, ready["trader_address"].unique().tolist()))
+        configs = [wallet for wallet, _ in wallets]
+        versions = {wallet.wallet_id: version for wallet, version in wallets}
+        evaluation = evaluate(ready, configs, stats, _bankrolls(connection, configs))
+        report.trades_evaluated = len(ready)
+        report.rejection_counts = (
+            evaluation.rejections.groupby("reason", observed=True)["count"].sum().astype(int).to_dict()
+        )
+        by_id = ready.set_index("source_trade_id")
+        rows = []
+        for row in evaluation.accepted.itertuples(index=False):
+            order = accepted_order(row)
+            trade = by_id.loc[order.source_trade_id]
+            rows.append(
+                {
+                    "order_id": ft_order_id(order.wallet_id, order.source_trade_id),
+                    "wallet_id": order.wallet_id,
+                    "source_trade_id": order.source_trade_id,
+                    "trader_address": trade["trader_address"],
+                    "condition_id": trade["condition_id"],
+                    "token_id": trade["token_id"],
+                    "token_label": trade["outcome"],
+                    "market_title": trade["title"],
+                    "side": trade["side"],
+                    "entry_price": trade["exact_price"],
+                    "size": order.size_usd,
+                    "shares": order.shares,
+                    "trader_win_rate": order.trader_win_rate,
+                    "conviction": order.conviction,
+                    "sizing_method": order.sizing_method,
+                    "config_version": versions[order.wallet_id],
+                    "source_traded_at": trade["traded_at"].to_pydatetime(),
+                    "order_time": now,
+                }
+            )
+            report.orders_by_wallet[order.wallet_id] = report.orders_by_wallet.get(order.wallet_id, 0) + 1
+        report.orders_created = insert_missing(connection, ft_orders, rows, ["wallet_id", "source_trade_id"])
+        write_cursor(connection, CURSOR, pd.Timestamp(new_cursor).to_pydatetime().isoformat(), now)
+    return report
+
+
+def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFrame:
+    query = (
+        select(
+            source_trades.c.source_trade_id,
+            source_trades.c.trader_address,
+            source_trades.c.condition_id,
+            source_trades.c.token_id,
+            source_trades.c.token_label.label("outcome"),
+            source_trades.c.side,
+            source_trades.c.price,
+            source_trades.c.size,
+            source_trades.c.notional_usd,
+            source_trades.c.traded_at,
+            source_trades.c.title,
+            source_trades.c.ingested_at,
+            markets.c.condition_id.label("known_market"),
+            markets.c.category,
+            markets.c.end_date,
+            markets.c.liquidity,
+            markets.c.volume,
+            markets.c.closed,
+        )
+        .select_from(source_trades.outerjoin(markets, markets.c.condition_id == source_trades.c.condition_id))
+        .order_by(source_trades.c.ingested_at, source_trades.c.source_trade_id)
+    )
+    if since is not None:
+        query = query.where(source_trades.c.ingested_at > since)
+    frame = pd.DataFrame(connection.execute(query).mappings().all())
+    if frame.empty:
+        return frame
+    frame["market_known"] = frame["known_market"].notna()
+    frame["exact_price"] = frame["price"]
+    for name in ("price", "size", "notional_usd", "liquidity", "volume"):
+        frame[name] = pd.to_numeric(frame[name].astype(object).where(frame[name].notna(), None), errors="coerce").astype(float)
+    for name in ("traded_at", "end_date", "ingested_at"):
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    return frame
+
+
+def _trader_history(connection: Connection, traders: list[str]) -> pd.DataFrame:
+    """Every stored trade of these traders, with won/voided once its market resolved."""
+    rows = connection.execute(
+        select(
+            source_trades.c.trader_address,
+            source_trades.c.side,
+            source_trades.c.price,
+            source_trades.c.size,
+            source_trades.c.notional_usd,
+            market_tokens.c.payout,
+        )
+        .select_from(source_trades.outerjoin(market_tokens, market_tokens.c.token_id == source_trades.c.token_id))
+        .where(source_trades.c.trader_address.in_(traders))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["trader_address", "side", "price", "size", "notional_usd", "payout"])
+    payout = frame["payout"]
+    frame["won"] = payout.map(lambda p: None if p is None or p == Decimal("0.5") else p == 1).astype(object)
+    frame["voided"] = payout.map(lambda p: p == Decimal("0.5") if p is not None else False)
+    for name in ("price", "size", "notional_usd"):
+        frame[name] = frame[name].astype(float)
+    return frame.drop(columns=["payout"])
+
+
+def _bankrolls(connection: Connection, wallets) -> dict[str, Decimal]:
+    """Virtual bankroll per wallet: starting balance + realised PnL - open exposure (exact decimals)."""
+    pnl: dict[str, Decimal] = {}
+    exposure: dict[str, Decimal] = {}
+    rows = connection.execute(select(ft_orders.c.wallet_id, ft_orders.c.outcome, ft_orders.c.size, ft_orders.c.pnl))
+    for row in rows:
+        if row.outcome == "OPEN":
+            exposure[row.wallet_id] = exposure.get(row.wallet_id, Decimal(0)) + row.size
+        elif row.pnl is not None:
+            pnl[row.wallet_id] = pnl.get(row.wallet_id, Decimal(0)) + row.pnl
+    return {
+        wallet.wallet_id: max(
+            Decimal(0),
+            wallet.starting_balance + pnl.get(wallet.wallet_id, Decimal(0)) - exposure.get(wallet.wallet_id, Decimal(0)),
+        )
+        for wallet in wallets
+    }
