@@ -208,23 +208,22 @@ def _precise_market_amount(side: Side, worst: Decimal, budget: Decimal, rules: T
 
     At ticks of 0.01 and 0.1 the client's own rounding already gets there. At finer ticks it rounds to
     5-6 dp, which the venue rejects ("market buy orders ... taker amount a max of 4 decimals"), so the
-    amount must divide exactly: we try the prices within one cent of the worst price, on the
-    conservative side (lower for a BUY, higher for a SELL), and keep the one that places the most,
-    the closest to the worst price on a tie.
+    amount must divide exactly. The worst price is the user's tolerance and stays: the amount is
+    rounded down to the nearest one that divides. Only when none fits in the budget at that price
+    (near 1 a BUY's step can be dollars) do we step the price toward the safe side (lower for a BUY,
+    higher for a SELL), at most one cent, to the first price where one does.
     """
     if rules.price_dp <= 2:
         return worst, budget
     units = int(budget / USD_STEP)  # cents of USD for a BUY, hundredths of a share for a SELL
     step = rules.tick if side == "BUY" else -rules.tick
-    best_price, best_units = worst, -1
     candidate = worst
     while rules.tick <= candidate <= ONE - rules.tick and abs(worst - candidate) < Decimal("0.01"):
         granularity = _amount_granularity(side, candidate, rules.price_dp)
-        placed = units // granularity * granularity
-        if placed > best_units:
-            best_price, best_units = candidate, placed
+        if units >= granularity:
+            return candidate, units // granularity * granularity * USD_STEP
         candidate -= step
-    return best_price, best_units * USD_STEP
+    return worst, ZERO
 
 
 def _amount_granularity(side: Side, price: Decimal, price_dp: int) -> int:

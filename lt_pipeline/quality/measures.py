@@ -18,7 +18,7 @@ from typing import Literal
 
 from lt_pipeline.clock import ensure_utc
 from lt_pipeline.execution import Side, side_sign
-from lt_pipeline.money import to_decimal, to_price, to_size
+from lt_pipeline.money import round_half_even, to_decimal, to_price, to_size
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -63,15 +63,23 @@ def fill_rate(filled_shares: Decimal, intended_shares: Decimal) -> Decimal:
     return filled / intended
 
 
+VWAP_STEP = Decimal("1e-10")
+
+
 def vwap(fills: Iterable[tuple[Decimal, Decimal]]) -> Decimal | None:
-    """Volume-weighted price sum(q_k * p_k) / sum(q_k) of (price, shares) fills; None when nothing filled."""
+    """Volume-weighted price sum(q_k * p_k) / sum(q_k) of (price, shares) fills; None when nothing filled.
+
+    Rounded half-even to 1e-10, far below any tick: the exact quotient can run to 100 digits, and
+    every product and sum with it would then round in the default 28-digit context, breaking the
+    exact sums that callers check.
+    """
     notional = shares = ZERO
     with exact():
         for price, size in fills:
             size = to_size(size, "fill shares")
             notional += to_price(price, "fill price") * size
             shares += size
-        return notional / shares if shares > ZERO else None
+        return round_half_even(notional / shares, VWAP_STEP) if shares > ZERO else None
 
 
 def fee_rate_from_bps(bps: Decimal | int) -> Decimal:
