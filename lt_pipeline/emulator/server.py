@@ -485,6 +485,9 @@ def place_one(ctx: WireContext, key: auth.ApiKey, body: Any) -> dict[str, Any]:
         incoming = orders.verify_order(
             request, api_key=key.api_key, key_address=key.address, market=market, now_unix=ctx.now_unix()
         )
+        if incoming.maker.lower() != key.address.lower():
+            # A proxy/Safe funder first seen in a verified order gets the faucet, as the key's address did.
+            ctx.venue.open_account(incoming.maker)
         result = ctx.venue.place(incoming)
         ctx.funders[key.api_key] = incoming.maker
     return render.placement_json(result)

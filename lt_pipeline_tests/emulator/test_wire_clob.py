@@ -31,9 +31,9 @@ from lt_pipeline.emulator.types import Market
 
 from .fixtures import make_trader_client, test_private_key, trader_address
 
-PAYLOADS = Path("/work/shared/polymarket/payloads")
+PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "polymarket" / "payloads"  # shared/ beside the repo
 if not PAYLOADS.is_dir():
-    PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "polymarket" / "payloads"
+    PAYLOADS = Path("/work/shared/polymarket/payloads")
 
 
 def open_market(emulator, *, neg_risk: bool | None = None, tick: str = "0.01") -> Market:
@@ -380,3 +380,15 @@ def test_answers_carry_the_keys_and_types_of_the_real_payloads(setup):
     assert set(cancel) == set(_sample("http_cancel_response_ok.json"))
     balance = client.get_balance_allowance(BalanceAllowanceParams(asset_type=AssetType.COLLATERAL))
     assert isinstance(balance["balance"], str) and balance["balance"].isdigit() and balance["allowances"]
+
+
+def test_proxy_wallet_orders_trade_from_the_funder(setup):
+    emulator, _, market, token = setup
+    funder = "0x" + "5a" * 20
+    from eth_utils import to_checksum_address
+
+    proxy = make_trader_client(emulator, 9, signature_type=2, funder=to_checksum_address(funder))
+    placed = proxy.create_and_post_order(OrderArgsV2(token_id=token, price=0.45, size=10, side="BUY"))
+    order = proxy.get_order(placed["orderID"])
+    assert order["maker_address"].lower() == funder and order["status"] == "LIVE"
+    assert collateral(proxy) == Decimal("995.5")  # the funder's balance, less what the order reserves
