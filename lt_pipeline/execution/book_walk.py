@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from lt_pipeline.execution import Side, check_side
-from lt_pipeline.money import to_decimal, to_price, to_size
+from lt_pipeline.money import ZERO, to_decimal, to_price, to_size
 from lt_pipeline.quality.measures import slippage_pct
 
 __all__ = ["FillEstimate", "best_first", "estimate_fill", "slippage_pct", "within_tolerance"]
 
-ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 Level = tuple[Decimal, Decimal]  # (price, size in shares)

@@ -11,9 +11,8 @@ from decimal import Decimal
 
 from lt_pipeline.execution import Side, SkipReason, check_side
 from lt_pipeline.execution.settings import LtStrategySettings
-from lt_pipeline.money import to_decimal, to_price, to_size
+from lt_pipeline.money import ZERO, to_decimal, to_price, to_size
 
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,7 @@ from lt_pipeline.execution import ORDER_TYPES, OrderType, Side, SkipReason, chec
 from lt_pipeline.execution.book_walk import FillEstimate, within_tolerance
 from lt_pipeline.money import ONE, ZERO, round_down, round_up, to_decimal, to_price, to_size
 
-SHARE_STEP = Decimal("0.01")  # the client rounds share sizes down to 2 dp, and market BUY dollars too
-USD_STEP = Decimal("0.01")
+AMOUNT_STEP = Decimal("0.01")  # the client rounds share sizes, and a market BUY's dollars, down to 2 dp
 LEDGER_STEP = Decimal("0.000001")  # 6 dp, the collateral's unit
 MARKET_ORDER_DP = 4  # market orders: the venue accepts at most 4 dp on the counter amount, any tick
 
@@ -184,7 +183,7 @@ def _check_estimate(
 def _limit_plan(
     side: Side, order_type: OrderType, signal: Decimal, size_usd: Decimal, price: Decimal, rules: TickRules
 ) -> OrderPlan:
-    shares = round_down(size_usd / (price if side == "BUY" else signal), SHARE_STEP)
+    shares = round_down(size_usd / (price if side == "BUY" else signal), AMOUNT_STEP)
     usd = shares * price  # 2 + price_dp decimals, within the tick's amount precision
     maker, taker = (usd, shares) if side == "BUY" else (shares, usd)
     return OrderPlan(side, order_type, price, shares, None, rules.label, maker, taker, shares)
@@ -193,7 +192,7 @@ def _limit_plan(
 def _market_plan(
     side: Side, order_type: OrderType, signal: Decimal, size_usd: Decimal, worst: Decimal, rules: TickRules
 ) -> OrderPlan:
-    budget = round_down(size_usd if side == "BUY" else size_usd / signal, USD_STEP if side == "BUY" else SHARE_STEP)
+    budget = round_down(size_usd if side == "BUY" else size_usd / signal, AMOUNT_STEP)
     price, amount = _precise_market_amount(side, worst, budget, rules)
     if side == "BUY":
         taker = _client_counter_amount(amount / price, rules.amount_dp)
@@ -213,27 +212,27 @@ def _precise_market_amount(side: Side, worst: Decimal, budget: Decimal, rules: T
     (near 1 a BUY's step can be dollars) do we step the price toward the safe side (lower for a BUY,
     higher for a SELL), at most one cent, to the first price where one does.
     """
-    if rules.price_dp <= 2:
+    if rules.price_dp + 2 <= MARKET_ORDER_DP:
         return worst, budget
-    units = int(budget / USD_STEP)  # cents of USD for a BUY, hundredths of a share for a SELL
+    units = int(budget / AMOUNT_STEP)  # cents of USD for a BUY, hundredths of a share for a SELL
     step = rules.tick if side == "BUY" else -rules.tick
     candidate = worst
     while rules.tick <= candidate <= ONE - rules.tick and abs(worst - candidate) < Decimal("0.01"):
         granularity = _amount_granularity(side, candidate, rules.price_dp)
         if units >= granularity:
-            return candidate, units // granularity * granularity * USD_STEP
+            return candidate, units // granularity * granularity * AMOUNT_STEP
         candidate -= step
     return worst, ZERO
 
 
 def _amount_granularity(side: Side, price: Decimal, price_dp: int) -> int:
-    """Smallest number of amount units (1/100 each) whose counter amount has at most 4 decimals."""
-    numerator = int(price * 10**price_dp)  # price = numerator / 10**price_dp
+    """Smallest number c of amount units (1/100 each) whose counter amount has at most D = 4 decimals."""
+    numerator = int(price * 10**price_dp)  # price = n / 10^k
     if side == "BUY":
-        # (c/100) / (n/10^k) has <= 4 dp  <=>  n divides c * 10^(k+2)
-        return numerator // gcd(numerator, 10 ** (price_dp + 2))
-    # (c/100) * (n/10^k) has <= 4 dp  <=>  10^(k-2) divides c * n
-    scale = 10 ** (price_dp - 2)
+        # (c/100) / (n/10^k) has <= D dp  <=>  n divides c * 10^(k+D-2)
+        return numerator // gcd(numerator, 10 ** (price_dp + MARKET_ORDER_DP - 2))
+    # (c/100) * (n/10^k) has <= D dp  <=>  10^(k+2-D) divides c * n
+    scale = 10 ** (price_dp + 2 - MARKET_ORDER_DP)
     return scale // gcd(numerator, scale)
 
 

@@ -6,16 +6,15 @@ show the user exactly what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from lt_pipeline.execution import ORDER_TYPES, OrderType
-from lt_pipeline.money import BadNumber, to_decimal
+from lt_pipeline.money import ZERO, BadNumber, to_decimal
 
-ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
@@ -31,15 +30,21 @@ class _Problem(ValueError):
     """A complete "<field>: ..." message, raised inside validators so that it is shown verbatim."""
 
 
-def _amount(value: object, field: str, *, positive: bool) -> Decimal:
-    expected = f"{field}: expected {'a positive amount' if positive else 'an amount of at least 0'}"
+def _number(value: object, field: str, expected: str, valid: Callable[[Decimal], bool]) -> Decimal:
+    """`value` as an exact decimal that passes `valid`, or "<field>: expected <expected>, got <value>"."""
     try:
-        amount = to_decimal(value, field)
+        number = to_decimal(value, field)
     except BadNumber:
-        raise _Problem(f"{expected}, got {value!r}") from None
-    if amount < ZERO or (positive and amount == ZERO):
-        raise _Problem(f"{expected}, got {value}")
-    return amount
+        raise _Problem(f"{field}: expected {expected}, got {value!r}") from None
+    if not valid(number):
+        raise _Problem(f"{field}: expected {expected}, got {value}")
+    return number
+
+
+def _amount(value: object, field: str, *, positive: bool) -> Decimal:
+    if positive:
+        return _number(value, field, "a positive amount", lambda amount: amount > ZERO)
+    return _number(value, field, "an amount of at least 0", lambda amount: amount >= ZERO)
 
 
 class LtStrategySettings(BaseModel):
@@ -82,14 +87,7 @@ class LtStrategySettings(BaseModel):
     @field_validator("slippage_tolerance_pct", mode="before")
     @classmethod
     def _percentage(cls, value: object) -> Decimal:
-        expected = "slippage_tolerance_pct: expected a percentage between 0 and 100"
-        try:
-            pct = to_decimal(value, "slippage_tolerance_pct")
-        except BadNumber:
-            raise _Problem(f"{expected}, got {value!r}") from None
-        if not ZERO <= pct <= HUNDRED:
-            raise _Problem(f"{expected}, got {value}")
-        return pct
+        return _number(value, "slippage_tolerance_pct", "a percentage between 0 and 100", lambda pct: ZERO <= pct <= HUNDRED)
 
     @field_validator("order_type", mode="before")
     @classmethod
@@ -101,13 +99,10 @@ class LtStrategySettings(BaseModel):
     @field_validator("order_ttl_seconds", mode="before")
     @classmethod
     def _ttl(cls, value: object) -> int:
-        expected = "order_ttl_seconds: expected a whole number of seconds greater than 0"
-        try:
-            seconds = to_decimal(value, "order_ttl_seconds")
-        except BadNumber:
-            raise _Problem(f"{expected}, got {value!r}") from None
-        if seconds <= ZERO or seconds != seconds.to_integral_value():
-            raise _Problem(f"{expected}, got {value}")
+        seconds = _number(
+            value, "order_ttl_seconds", "a whole number of seconds greater than 0",
+            lambda number: number > ZERO and number == number.to_integral_value(),
+        )
         return int(seconds)
 
     @field_validator("sync_ft_changes", mode="before")

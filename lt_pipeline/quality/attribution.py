@@ -17,10 +17,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from lt_pipeline.execution import Side
-from lt_pipeline.money import cents, to_decimal
+from lt_pipeline.money import ZERO, cents, to_decimal
 from lt_pipeline.quality.measures import exact, implementation_shortfall, paper_pnl
 
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)

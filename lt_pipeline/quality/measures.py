@@ -18,10 +18,8 @@ from typing import Literal
 
 from lt_pipeline.clock import ensure_utc
 from lt_pipeline.execution import Side, side_sign
-from lt_pipeline.money import round_half_even, to_decimal, to_price, to_size
+from lt_pipeline.money import ONE, ZERO, round_half_even, to_decimal, to_price, to_size
 
-ZERO = Decimal(0)
-ONE = Decimal(1)
 CENTS_PER_DOLLAR = Decimal(100)
 EXACT_DIGITS = 100
 

@@ -10,11 +10,9 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from lt_pipeline.money import to_decimal, to_price, to_size
+from lt_pipeline.money import ONE, ZERO, to_decimal, to_price, to_size
 from lt_pipeline.quality.measures import ExecutionRecord, execution_kpis, latency_summary
 
-ZERO = Decimal(0)
-ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
