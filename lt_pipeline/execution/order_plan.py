@@ -143,10 +143,9 @@ def plan_order(
 
     plan = (_limit_plan if order_type == "GTC" else _market_plan)(side, order_type, signal, size_usd, price, rules)
     if plan.order_shares <= ZERO or plan.order_shares < minimum:
+        shortfall = "nothing to place" if plan.order_shares <= ZERO else f"below the market's minimum of {minimum:f} shares"
         return OrderDenial(
-            SkipReason.BELOW_VENUE_MIN_SIZE,
-            f"${size_usd} makes {plan.order_shares} shares at {plan.price}, "
-            f"below the market's minimum of {minimum} shares",
+            SkipReason.BELOW_VENUE_MIN_SIZE, f"${size_usd:f} makes {plan.order_shares:f} shares at {plan.price}, {shortfall}"
         )
     return plan
 

@@ -68,6 +68,7 @@ def test_below_the_market_minimum_is_refused_locally():
         SkipReason.BELOW_VENUE_MIN_SIZE, "$2 makes 3.92 shares at 0.51, below the market's minimum of 5 shares"
     )
     assert result.reason.value == "below_venue_min_size"
+    assert plan(side="SELL", size_usd=D(0), min_order_size=D(0)).detail == "$0 makes 0 shares at 0.49, nothing to place"
 
 
 def test_market_buy_spends_dollars_as_the_client_wants():
