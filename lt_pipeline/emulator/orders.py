@@ -9,7 +9,7 @@ must verify hundreds of orders a second; a test checks both routes give the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from eth_keys import KeyAPI
@@ -249,7 +249,9 @@ def check_amounts(order: WireOrder, order_id: str, order_type: OrderType, market
         implied, shares = maker / taker, taker
     else:
         implied, shares = taker / maker, maker
-    price = _on_tick(implied, tick) if is_market else implied
+    # A market order's implied price is off the grid by the amounts' rounding; its limit is the tick
+    # price the signed amounts still pay for: a buyer never pays, a seller never gets, worse than signed.
+    price = _to_tick(implied, tick, ROUND_FLOOR if order.side == "BUY" else ROUND_CEILING) if is_market else implied
     if (not is_market and price % tick != 0) or price < tick or price > 1 - tick:
         raise VenueError(
             400, f"order {order_id} is invalid. Price ({_plain(_round_for_text(implied))}) breaks minimum tick size rule: {_plain(tick)}"
@@ -259,7 +261,7 @@ def check_amounts(order: WireOrder, order_id: str, order_type: OrderType, market
             400, f"order {order_id} is invalid. Size ({_plain(shares)}) lower than the minimum: {_plain(market.min_order_size)}"
         )
     _check_precision(order.side, is_market, maker, taker, tick)
-    return CheckedAmounts(price=price.normalize() if price != 0 else price, size=shares, maker_amount=maker, taker_amount=taker)
+    return CheckedAmounts(price=price.normalize(), size=shares, maker_amount=maker, taker_amount=taker)
 
 
 def _check_precision(side: Side, is_market: bool, maker: Decimal, taker: Decimal, tick: Decimal) -> None:
@@ -290,8 +292,8 @@ def _decimals(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _on_tick(value: Decimal, tick: Decimal) -> Decimal:
-    return (value / tick).to_integral_value(rounding=ROUND_HALF_EVEN) * tick
+def _to_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
+    return (value / tick).to_integral_value(rounding=rounding) * tick
 
 
 def _round_for_text(value: Decimal) -> Decimal:

@@ -247,3 +247,12 @@ def test_l2_headers_from_the_client_verify_repeat_and_reject_tampering():
         with pytest.raises(VenueError) as caught:
             auth.verify_l2(store, Headers(hdrs), method, path, raw, now)
         assert (caught.value.status, caught.value.message) == (401, "Unauthorized/Invalid api key")
+
+
+def test_market_order_limit_never_worse_than_the_signed_amounts():
+    raw = order_to_json_v2(signed_market(5, 0.5), "key-1", "FOK")
+    raw["order"]["makerAmount"], raw["order"]["takerAmount"] = "5550000", "9998200"  # pays 0.5551 a share
+    assert orders.check_amounts(orders.parse_order_request(raw).order, "0x1", "FOK", market()).price == Decimal("0.55")
+    sell = order_to_json_v2(signed_market(10, 0.5, side="SELL"), "key-1", "FAK")
+    sell["order"]["makerAmount"], sell["order"]["takerAmount"] = "10000000", "5444900"  # gets 0.54449 a share
+    assert orders.check_amounts(orders.parse_order_request(sell).order, "0x1", "FAK", market()).price == Decimal("0.55")
