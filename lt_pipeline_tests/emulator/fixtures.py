@@ -24,7 +24,9 @@ from lt_pipeline.emulator.serve import RunningEmulator, start_in_thread
 EMULATOR_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 CHAIN_ID = 137
 
-__all__ = ["EMULATOR_START", "EmulatorHandle", "emulator", "make_trader_client", "test_private_key", "start_emulator"]
+__all__ = [
+    "EMULATOR_START", "EmulatorHandle", "emulator", "make_trader_client", "start_emulator", "test_private_key", "trader_address",
+]
 
 
 class AdminError(AssertionError):
@@ -93,4 +95,5 @@ def make_trader_client(emulator: EmulatorHandle, seed: int, **client_kwargs: Any
 
 
 def trader_address(seed: int) -> str:
+    """The checksummed address of `test_private_key(seed)`."""
     return Account.from_key(test_private_key(seed)).address
