@@ -128,18 +128,18 @@ class ClobTrader:
     def sign(self, token_id: str, plan: OrderPlan, *, neg_risk: bool) -> SignedIntent:
         """Build and sign the order offline; no I/O."""
         options = CreateOrderOptions(tick_size=plan.tick_size, neg_risk=neg_risk)
+        # Decimals, not floats: the builder's rounding then signs exactly the amounts the plan checked.
         if plan.is_market_order:
-            args = MarketOrderArgsV2(
-                token_id=token_id,
-                amount=float(plan.amount),
-                side=plan.side,
-                price=float(plan.price),
-                order_type=plan.order_type,
+            order = self.client.builder.build_market_order(
+                MarketOrderArgsV2(token_id=token_id, **plan.client_kwargs()), options, version=2
             )
-            order = self.client.builder.build_market_order(args, options, version=2)
         else:
-            args = OrderArgsV2(token_id=token_id, price=float(plan.price), size=float(plan.size), side=plan.side)
-            order = self.client.builder.build_order(args, options, version=2)
+            order = self.client.builder.build_order(OrderArgsV2(token_id=token_id, **plan.client_kwargs()), options, version=2)
+        expected = (int(plan.maker_amount * 1_000_000), int(plan.taker_amount * 1_000_000))
+        if (int(order.makerAmount), int(order.takerAmount)) != expected:
+            raise ValueError(
+                f"signed amounts {order.makerAmount}/{order.takerAmount} differ from the plan's {expected[0]}/{expected[1]}"
+            )
         exchange = self._exchanges[neg_risk]
         order_id = exchange.build_order_hash(exchange.build_order_typed_data(order))
         payload = order_to_json_v2(order, self.api_key, plan.order_type, False, False)
