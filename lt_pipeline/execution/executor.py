@@ -1,0 +1,644 @@
+"""The executor: every active strategy's new signals decided, their intents stored, submitted
+concurrently, and the venue's answers recorded.
+
+Crash safety (DESIGN.md §5): a signal is claimed and, when it is to be placed, its signed order and
+hash are stored in one committed insert before anything is sent; the unique key (strategy, source
+trade) makes a second claim of the same signal insert nothing, so no run ever submits it twice. An
+order whose answer is lost stays UNKNOWN (or INTENT_STORED after a crash) until reconciliation finds
+it by its hash. Per strategy, decisions are made under a write lock on the strategy's row, so two
+runs at once (PostgreSQL) see each other's exposure instead of both spending the same room.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+
+from lt_pipeline.clock import Clock
+from lt_pipeline.execution import SkipReason
+from lt_pipeline.execution.book_walk import estimate_fill
+from lt_pipeline.execution.lifecycle import OPEN_EXPOSURE_STATES, OrderState
+from lt_pipeline.execution.limits import available_capital, daily_loss_breached, size_signal
+from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order
+from lt_pipeline.execution.settings import LtStrategySettings
+from lt_pipeline.ledger.schema import (
+    ft_orders,
+    lt_execution_quality,
+    lt_orders,
+    lt_strategies,
+    markets,
+    orders,
+    signal_decisions,
+    system_controls,
+)
+from lt_pipeline.venues.polymarket.models import BookSnapshot, VenueError
+from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SignedIntent, SubmitResult
+
+log = logging.getLogger(__name__)
+
+LT_ORDER_NAMESPACE = uuid.UUID("0b7f3a52-4f7e-4b0e-9d7c-2f1f6f3c8a11")
+OPEN_STATES = {state.name for state in OPEN_EXPOSURE_STATES}
+SUBMIT_WORKERS = 8
+
+
+def lt_order_id(strategy_id: str, source_trade_id: str) -> str:
+    return str(uuid.uuid5(LT_ORDER_NAMESPACE, f"{strategy_id}|{source_trade_id}"))
+
+
+@dataclass
+class ExecutionReport:
+    strategies: int = 0
+    signals: int = 0
+    claimed: int = 0
+    already_claimed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    submitted: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # strategy or user -> why its signals failed
+    submit_seconds: float = 0.0
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+@dataclass(frozen=True)
+class Signal:
+    ft_order_id: str
+    source_trade_id: str
+    condition_id: str
+    token_id: str
+    side: str
+    price: Decimal
+    size_usd: Decimal
+    detected_at: datetime
+
+
+@dataclass
+class StrategyBook:
+    """A strategy's money at the moment of deciding: what is committed and where."""
+
+    settings: LtStrategySettings
+    realised_pnl: Decimal = Decimal(0)
+    realised_today: Decimal = Decimal(0)
+    exposure: Decimal = Decimal(0)
+    by_token: dict[str, Decimal] = field(default_factory=dict)
+
+    def commit(self, token_id: str, usd: Decimal) -> None:
+        self.exposure += usd
+        self.by_token[token_id] = self.by_token.get(token_id, Decimal(0)) + usd
+
+    @property
+    def available(self) -> Decimal:
+        return available_capital(self.settings.starting_capital, self.realised_pnl, self.exposure)
+
+
+@dataclass
+class PendingSubmit:
+    lt_order_id: str
+    strategy_id: str
+    user_id: str
+    intent: SignedIntent
+    plan: OrderPlan
+    signal: Signal
+
+
+@dataclass
+class MarketView:
+    """What the executor knows of each traded token this tick: the market row and the live book."""
+
+    markets: dict[str, dict]
+    books: dict[str, BookSnapshot | None]
+    errors: dict[str, str]
+
+
+class BookSource:
+    """Books fetched once per token per tick, concurrently."""
+
+    def __init__(self, fetch: Callable[[str], BookSnapshot | None], workers: int = SUBMIT_WORKERS) -> None:
+        self._fetch = fetch
+        self._workers = workers
+
+    def load(self, token_ids: Iterable[str]) -> tuple[dict[str, BookSnapshot | None], dict[str, str]]:
+        tokens = sorted(set(token_ids))
+        books: dict[str, BookSnapshot | None] = {}
+        errors: dict[str, str] = {}
+
+        def one(token: str):
+            try:
+                return token, self._fetch(token), None
+            except VenueError as error:
+                return token, None, error.message
+
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
+            for token, book, error in pool.map(one, tokens):
+                if error is None:
+                    books[token] = book
+                else:
+                    errors[token] = error
+        return books, errors
+
+
+def run_executor(
+    engine: Engine,
+    clock: Clock,
+    books: BookSource,
+    trader_for_user: Callable[[str], ClobTrader],
+) -> ExecutionReport:
+    report = ExecutionReport()
+    halted, halt_reason = _halt_state(engine)
+    strategies = _launched_strategies(engine)
+    report.strategies = len(strategies)
+    signals = _pending_signals(engine, [s["strategy_id"] for s in strategies])
+    report.signals = sum(len(v) for v in signals.values())
+    if not report.signals:
+        return report
+
+    view = _market_view(engine, books, {sig.token_id for sigs in signals.values() for sig in sigs})
+    pending: list[PendingSubmit] = []
+    for strategy in strategies:
+        strategy_signals = signals.get(strategy["strategy_id"], [])
+        if not strategy_signals:
+            continue
+        try:
+            trader = None if halted or strategy["is_paused"] else trader_for_user(strategy["user_id"])
+        except Exception as error:  # missing credentials fail this strategy's signals, not the tick
+            report.failed[strategy["strategy_id"]] = str(error)
+            log.error("strategy %s not executed: %s", strategy["strategy_id"], error)
+            continue
+        pending += _decide_strategy(engine, clock, strategy, strategy_signals, view, trader, halted, halt_reason, report)
+
+    if pending:
+        started = time.perf_counter()
+        results = _submit_all(pending, trader_for_user, clock)
+        report.submit_seconds = time.perf_counter() - started
+        _record_results(engine, clock, results, report)
+    return report
+
+
+# --- reading the ledger --------------------------------------------------------------------------
+
+
+def _halt_state(engine: Engine) -> tuple[bool, str]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(system_controls.c.value, system_controls.c.reason).where(system_controls.c.name == "global_halt")
+        ).first()
+    if row is None or row.value != "on":
+        return False, ""
+    return True, row.reason or "global halt"
+
+
+def _launched_strategies(engine: Engine) -> list[dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(lt_strategies)
+            .where(lt_strategies.c.is_active)
+            .where(lt_strategies.c.launched_at.is_not(None))
+            .order_by(lt_strategies.c.strategy_id)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[Signal]]:
+    """FT orders of each strategy's wallet created since launch that have no LT order yet."""
+    if not strategy_ids:
+        return {}
+    claimed = select(lt_orders.c.lt_order_id).where(
+        and_(lt_orders.c.strategy_id == lt_strategies.c.strategy_id, lt_orders.c.source_trade_id == ft_orders.c.source_trade_id)
+    )
+    query = (
+        select(
+            lt_strategies.c.strategy_id,
+            ft_orders.c.order_id,
+            ft_orders.c.source_trade_id,
+            ft_orders.c.condition_id,
+            ft_orders.c.token_id,
+            ft_orders.c.side,
+            ft_orders.c.entry_price,
+            ft_orders.c.size,
+            ft_orders.c.order_time,
+        )
+        .select_from(ft_orders.join(lt_strategies, lt_strategies.c.ft_wallet_id == ft_orders.c.wallet_id))
+        .where(lt_strategies.c.strategy_id.in_(strategy_ids))
+        .where(ft_orders.c.order_time >= lt_strategies.c.launched_at)
+        .where(~claimed.exists())
+        .order_by(lt_strategies.c.strategy_id, ft_orders.c.order_time, ft_orders.c.source_trade_id)
+    )
+    grouped: dict[str, list[Signal]] = defaultdict(list)
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            grouped[row.strategy_id].append(
+                Signal(
+                    ft_order_id=row.order_id,
+                    source_trade_id=row.source_trade_id,
+                    condition_id=row.condition_id,
+                    token_id=row.token_id,
+                    side=row.side,
+                    price=row.entry_price,
+                    size_usd=row.size,
+                    detected_at=row.order_time,
+                )
+            )
+    return grouped
+
+
+def _market_view(engine: Engine, books: BookSource, token_ids: set[str]) -> MarketView:
+    from lt_pipeline.ledger.schema import market_tokens
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(market_tokens.c.token_id, markets)
+            .select_from(market_tokens.join(markets, markets.c.condition_id == market_tokens.c.condition_id))
+            .where(market_tokens.c.token_id.in_(sorted(token_ids)))
+        ).mappings()
+        by_token = {row["token_id"]: dict(row) for row in rows}
+    open_tokens = [t for t, m in by_token.items() if not m["closed"] and m["accepting_orders"] and m["resolution_status"] is None]
+    loaded, errors = books.load(open_tokens)
+    return MarketView(by_token, loaded, errors)
+
+
+def _strategy_book(connection: Connection, strategy: dict, now: datetime) -> StrategyBook:
+    settings = settings_of(strategy)
+    book = StrategyBook(settings)
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = connection.execute(
+        select(
+            lt_orders.c.token_id,
+            lt_orders.c.status,
+            lt_orders.c.outcome,
+            lt_orders.c.intended_size_usd,
+            lt_orders.c.executed_usd,
+            lt_orders.c.pnl,
+            lt_orders.c.resolved_at,
+        ).where(lt_orders.c.strategy_id == strategy["strategy_id"])
+    )
+    for row in rows:
+        if row.outcome != "OPEN":
+            book.realised_pnl += row.pnl or Decimal(0)
+            if row.resolved_at is not None and row.resolved_at >= day_start:
+                book.realised_today += row.pnl or Decimal(0)
+            continue
+        committed = row.executed_usd or Decimal(0)
+        if row.status in OPEN_STATES:
+            # The unfilled rest of a live order may still fill: it reserves room too.
+            committed = max(committed, row.intended_size_usd or Decimal(0))
+        if committed:
+            book.commit(row.token_id, committed)
+    return book
+
+
+def settings_of(strategy: dict) -> LtStrategySettings:
+    return LtStrategySettings(
+        starting_capital=strategy["starting_capital"],
+        slippage_tolerance_pct=strategy["slippage_tolerance_pct"],
+        order_type=strategy["order_type"],
+        min_order_size_usd=strategy["min_order_size_usd"],
+        max_order_size_usd=strategy["max_order_size_usd"],
+        max_position_size_usd=strategy["max_position_size_usd"],
+        max_total_exposure_usd=strategy["max_total_exposure_usd"],
+        max_daily_loss_usd=strategy["max_daily_loss_usd"],
+        order_ttl_seconds=strategy["order_ttl_seconds"],
+        sync_ft_changes=strategy["sync_ft_changes"],
+    )
+
+
+# --- deciding ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    status: OrderState
+    reason: str
+    detail: dict = field(default_factory=dict)
+    size_usd: Decimal | None = None
+    plan: OrderPlan | None = None
+    intent: SignedIntent | None = None
+    book: BookSnapshot | None = None
+    estimate_price: Decimal | None = None
+
+
+def _decide_strategy(
+    engine: Engine,
+    clock: Clock,
+    strategy: dict,
+    signals: list[Signal],
+    view: MarketView,
+    trader: ClobTrader | None,
+    halted: bool,
+    halt_reason: str,
+    report: ExecutionReport,
+) -> list[PendingSubmit]:
+    pending: list[PendingSubmit] = []
+    strategy_id = strategy["strategy_id"]
+    with engine.begin() as connection:
+        # Take the strategy's row lock first (PostgreSQL row lock; SQLite's write lock): a second run
+        # waits here and then sees this run's commitments.
+        connection.execute(
+            update(lt_strategies).where(lt_strategies.c.strategy_id == strategy_id).values(updated_at=lt_strategies.c.updated_at)
+        )
+        now = clock.now()
+        book = _strategy_book(connection, strategy, now)
+        paused_now = strategy["is_paused"]
+        pause_reason = strategy["pause_reason"] or "paused"
+        if not halted and not paused_now and daily_loss_breached(book.realised_today, limit=book.settings.max_daily_loss_usd):
+            paused_now = True
+            pause_reason = (
+                f"daily loss limit reached: lost ${-book.realised_today:f} of ${book.settings.max_daily_loss_usd:f} today"
+            )
+            connection.execute(
+                update(lt_strategies)
+                .where(lt_strategies.c.strategy_id == strategy_id)
+                .values(is_paused=True, pause_reason=pause_reason, updated_at=now)
+            )
+        for signal in signals:
+            if halted:
+                decision = Decision(OrderState.SKIPPED, SkipReason.HALTED, {"why": f"global halt: {halt_reason}"})
+            elif paused_now:
+                decision = Decision(
+                    OrderState.SKIPPED,
+                    SkipReason.DAILY_LOSS_LIMIT if pause_reason.startswith("daily loss") else SkipReason.PAUSED,
+                    {"why": f"strategy paused: {pause_reason}"},
+                )
+            else:
+                decision = _decide_signal(signal, book, view, trader)
+            lt_id = lt_order_id(strategy_id, signal.source_trade_id)
+            if not _claim(connection, strategy, signal, lt_id, decision, now):
+                report.already_claimed += 1
+                continue
+            report.claimed += 1
+            if decision.intent is not None:
+                book.commit(signal.token_id, decision.size_usd)
+                pending.append(PendingSubmit(lt_id, strategy_id, strategy["user_id"], decision.intent, decision.plan, signal))
+            else:
+                report.skip(str(decision.reason))
+    return pending
+
+
+def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader: ClobTrader) -> Decision:
+    settings = book.settings
+    market = view.markets.get(signal.token_id)
+    if market is None or market["closed"] or not market["accepting_orders"] or market["resolution_status"]:
+        return Decision(OrderState.SKIPPED, SkipReason.MARKET_CLOSED, {"why": "the market is closed or not accepting orders"})
+    sizing = size_signal(
+        signal.size_usd,
+        signal.price,
+        settings=settings,
+        position_usd=book.by_token.get(signal.token_id, Decimal(0)),
+        open_exposure_usd=book.exposure,
+        available_capital=book.available,
+        side=signal.side,
+        held_shares=None,
+    )
+    if not sizing.approved:
+        return Decision(
+            OrderState.SKIPPED,
+            sizing.reason,
+            {"why": f"sized below the minimum after {', '.join(sizing.clamped_by) or 'no clamp'}", "ft_size_usd": str(signal.size_usd)},
+        )
+    if signal.token_id in view.errors:
+        return Decision(OrderState.SKIPPED, SkipReason.NO_LIQUIDITY, {"why": f"book unavailable: {view.errors[signal.token_id]}"})
+    snapshot = view.books.get(signal.token_id)
+    if snapshot is None:
+        return Decision(OrderState.SKIPPED, SkipReason.MARKET_CLOSED, {"why": "the venue has no book for this token"})
+    levels = [(level.price, level.size) for level in (snapshot.asks if signal.side == "BUY" else snapshot.bids)]
+    estimate = (
+        estimate_fill(levels, signal.side, usd=sizing.size_usd)
+        if signal.side == "BUY"
+        else estimate_fill(levels, signal.side, shares=sizing.size_usd / signal.price)
+    )
+    if estimate.avg_price is None:
+        return Decision(OrderState.SKIPPED, SkipReason.NO_LIQUIDITY, {"why": "nothing on the book to trade against"}, book=snapshot)
+    plan = plan_order(
+        side=signal.side,
+        order_type=settings.order_type,
+        signal_price=signal.price,
+        size_usd=sizing.size_usd,
+        tick_size=market["tick_size"] or snapshot.tick_size,
+        min_order_size=market["min_order_size"] or snapshot.min_order_size or Decimal(0),
+        tolerance_pct=settings.slippage_tolerance_pct,
+        estimate=estimate,
+    )
+    detail = {"estimated_price": str(estimate.avg_price), "clamped_by": sizing.clamped_by}
+    if isinstance(plan, OrderDenial):
+        return Decision(
+            OrderState.SKIPPED, plan.reason, {**detail, "why": plan.detail}, book=snapshot, estimate_price=estimate.avg_price
+        )
+    intent = trader.sign(signal.token_id, plan, neg_risk=bool(market["neg_risk"]))
+    return Decision(
+        OrderState.INTENT_STORED,
+        "placed",
+        detail,
+        size_usd=sizing.size_usd,
+        plan=plan,
+        intent=intent,
+        book=snapshot,
+        estimate_price=estimate.avg_price,
+    )
+
+
+def _claim(connection: Connection, strategy: dict, signal: Signal, lt_id: str, decision: Decision, now: datetime) -> bool:
+    """Insert the signal's one LT order row; False when another run already claimed the signal."""
+    from lt_pipeline.ledger.writes import insert_missing
+
+    row = {
+        "lt_order_id": lt_id,
+        "strategy_id": strategy["strategy_id"],
+        "ft_order_id": signal.ft_order_id,
+        "source_trade_id": signal.source_trade_id,
+        "user_id": strategy["user_id"],
+        "condition_id": signal.condition_id,
+        "token_id": signal.token_id,
+        "side": signal.side,
+        "signal_price": signal.price,
+        "signal_size_usd": signal.size_usd,
+        "signal_at": signal.detected_at,
+        "detected_at": signal.detected_at,
+        "decided_at": now,
+        "status": decision.status.name,
+        "decision_reason": str(decision.reason),
+        "order_type": strategy["order_type"],
+        "created_at": now,
+        "updated_at": now,
+    }
+    if decision.intent is not None:
+        row.update(
+            intended_size_usd=decision.size_usd,
+            intended_shares=decision.plan.intended_shares,
+            limit_price=decision.plan.price,
+            order_id=decision.intent.order_id,
+            signed_order_json=decision.intent.to_json(),
+        )
+    if not insert_missing(connection, lt_orders, [row], ["strategy_id", "source_trade_id"]):
+        return False
+    connection.execute(
+        insert(signal_decisions).values(
+            strategy_id=strategy["strategy_id"],
+            ft_order_id=signal.ft_order_id,
+            lt_order_id=lt_id,
+            source_trade_id=signal.source_trade_id,
+            decision="EXECUTED" if decision.intent is not None else "SKIPPED",
+            reason=_sentence(decision),
+            detail_json=json.dumps(decision.detail, default=str, sort_keys=True),
+            decided_at=now,
+        )
+    )
+    if decision.book is not None:
+        snapshot = decision.book
+        connection.execute(
+            insert(lt_execution_quality).values(
+                lt_order_id=lt_id,
+                strategy_id=strategy["strategy_id"],
+                signal_price=signal.price,
+                best_bid=snapshot.best_bid,
+                best_ask=snapshot.best_ask,
+                mid_price=snapshot.mid,
+                spread=snapshot.spread,
+                volume_24h=None,
+                estimated_fill_price=decision.estimate_price,
+                estimated_slippage_pct=(decision.estimate_price - signal.price) / signal.price
+                if decision.estimate_price is not None
+                else None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return True
+
+
+def _sentence(decision: Decision) -> str:
+    if decision.intent is not None:
+        plan = decision.plan
+        return f"placed {plan.order_type} {plan.side} at {plan.price} for ${decision.size_usd:f}"
+    why = decision.detail.get("why")
+    return f"skipped ({decision.reason}): {why}" if why else f"skipped ({decision.reason})"
+
+
+# --- submitting and recording --------------------------------------------------------------------
+
+
+@dataclass
+class Submitted:
+    pending: PendingSubmit
+    result: SubmitResult
+    submitted_at: datetime
+    acked_at: datetime
+
+
+def _submit_all(pending: list[PendingSubmit], trader_for_user, clock: Clock) -> list[Submitted]:
+    by_user: dict[str, list[PendingSubmit]] = defaultdict(list)
+    for item in pending:
+        by_user[item.user_id].append(item)
+    batches = [(user, items[i : i + 15]) for user, items in by_user.items() for i in range(0, len(items), 15)]
+
+    def send(batch: tuple[str, list[PendingSubmit]]) -> list[Submitted]:
+        user, items = batch
+        sent_at = clock.now()
+        try:
+            results = trader_for_user(user).submit([item.intent for item in items])
+        except Exception as error:  # never lose the batch: its outcome is unknown until reconciled
+            results = [SubmitResult(item.intent.order_id, Outcome.UNKNOWN, reason=f"{type(error).__name__}: {error}") for item in items]
+        acked_at = clock.now()
+        return [Submitted(item, result, sent_at, acked_at) for item, result in zip(items, results)]
+
+    out: list[Submitted] = []
+    with ThreadPoolExecutor(max_workers=SUBMIT_WORKERS) as pool:
+        for chunk in pool.map(send, batches):
+            out += chunk
+    return out
+
+
+def _accepted_status(submitted: Submitted) -> OrderState:
+    result, plan = submitted.result, submitted.pending.plan
+    if result.status != "matched":
+        return OrderState.LIVE
+    filled = (result.taking_amount if plan.side == "BUY" else result.making_amount) or Decimal(0)
+    if filled >= plan.order_shares:
+        return OrderState.FILLED
+    # A FAK's unfilled rest is cancelled by the venue; a GTC's rests on the book.
+    return OrderState.PARTIALLY_FILLED if plan.order_type == "GTC" else OrderState.CANCELLED
+
+
+def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], report: ExecutionReport) -> None:
+    now = clock.now()
+    with engine.begin() as connection:
+        for item in submitted:
+            result, pending = item.result, item.pending
+            report.submitted += 1
+            values = {
+                "submitted_at": item.submitted_at,
+                "acked_at": item.acked_at,
+                "execution_latency_ms": _ms(item.submitted_at - pending.signal.detected_at),
+                "updated_at": now,
+            }
+            if result.outcome == Outcome.ACCEPTED:
+                report.accepted += 1
+                status = _accepted_status(item)
+                decision, reason = "EXECUTED", f"venue accepted: {result.status or 'ok'}"
+                connection.execute(
+                    insert(orders).values(
+                        order_id=result.order_id,
+                        lt_strategy_id=pending.strategy_id,
+                        lt_order_id=pending.lt_order_id,
+                        signal_price=pending.signal.price,
+                        signal_size_usd=pending.signal.size_usd,
+                        user_id=pending.user_id,
+                        condition_id=pending.signal.condition_id,
+                        token_id=pending.signal.token_id,
+                        side=pending.plan.side,
+                        order_type=pending.plan.order_type,
+                        price=pending.plan.price,
+                        original_size=pending.plan.order_shares,
+                        size_matched=Decimal(0),
+                        status=result.status.upper() or "LIVE",
+                        last_seen_at=item.acked_at,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            elif result.outcome == Outcome.REJECTED:
+                report.rejected += 1
+                status, decision, reason = OrderState.REJECTED, "REJECTED", f"venue rejected: {result.reason}"
+                values["rejection_reason"] = result.reason
+            else:
+                report.unknown += 1
+                status, decision, reason = OrderState.UNKNOWN, "UNKNOWN", f"outcome unknown, to reconcile by hash: {result.reason}"
+            values["status"] = status.name
+            connection.execute(
+                update(lt_orders)
+                .where(lt_orders.c.lt_order_id == pending.lt_order_id)
+                .where(lt_orders.c.status == OrderState.INTENT_STORED.name)
+                .values(**values)
+            )
+            connection.execute(
+                update(lt_execution_quality)
+                .where(lt_execution_quality.c.lt_order_id == pending.lt_order_id)
+                .values(execution_latency_ms=values["execution_latency_ms"], ack_latency_ms=_ms(item.acked_at - item.submitted_at), updated_at=now)
+            )
+            connection.execute(
+                insert(signal_decisions).values(
+                    strategy_id=pending.strategy_id,
+                    ft_order_id=pending.signal.ft_order_id,
+                    lt_order_id=pending.lt_order_id,
+                    source_trade_id=pending.signal.source_trade_id,
+                    decision=decision,
+                    reason=reason,
+                    detail_json=json.dumps({"order_id": result.order_id, "venue_status": result.status}),
+                    decided_at=now,
+                )
+            )
+
+
+def _ms(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() * 1000))
