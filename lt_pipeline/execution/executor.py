@@ -232,7 +232,7 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
         )
         .select_from(ft_orders.join(lt_strategies, lt_strategies.c.ft_wallet_id == ft_orders.c.wallet_id))
         .where(lt_strategies.c.strategy_id.in_(strategy_ids))
-        .where(ft_orders.c.order_time >= lt_strategies.c.launched_at)
+        .where(ft_orders.c.order_time > lt_strategies.c.launched_at)
         .where(~claimed.exists())
         .order_by(lt_strategies.c.strategy_id, ft_orders.c.order_time, ft_orders.c.source_trade_id)
     )
@@ -294,6 +294,9 @@ def _strategy_book(connection: Connection, strategy: dict, now: datetime) -> Str
         if row.status in OPEN_STATES:
             # The unfilled rest of a live order may still fill: it reserves room too.
             committed = max(committed, row.intended_size_usd or Decimal(0))
+        elif row.status == OrderState.FILLED.name and not committed:
+            # Filled on entry, its fills not yet read back: count what it was sized at.
+            committed = row.intended_size_usd or Decimal(0)
         if committed:
             book.commit(row.token_id, committed)
     return book

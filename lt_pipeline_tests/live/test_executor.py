@@ -1,0 +1,188 @@
+"""The executor against the emulator over HTTP, on SQLite and PostgreSQL: what it places, what it
+refuses and why, and that nothing is ever placed twice."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from lt_pipeline.execution.executor import BookSource, run_executor
+from lt_pipeline.ledger import schema
+from lt_pipeline.venues.polymarket.clob import ClobReader
+from lt_pipeline.venues.polymarket.trading import ClobTrader
+from lt_pipeline_tests.emulator.fixtures import start_emulator, test_private_key
+from lt_pipeline_tests.forward_test.harness import make_harness
+
+
+def add_strategy(engine, now, wallet="FT_TEST_FIXED", user="u1", **settings):
+    values = dict(
+        starting_capital=Decimal(1000), slippage_tolerance_pct=Decimal(3), order_type="GTC",
+        min_order_size_usd=Decimal(1), max_order_size_usd=Decimal(50), max_position_size_usd=Decimal(100),
+        max_total_exposure_usd=Decimal(500), order_ttl_seconds=300,
+    )
+    values.update(settings)
+    with engine.begin() as connection:
+        if not connection.execute(select(schema.users).where(schema.users.c.user_id == user)).first():
+            connection.execute(insert(schema.users).values(user_id=user, display_name=user, created_at=now))
+        connection.execute(
+            insert(schema.lt_strategies).values(
+                strategy_id=f"LT_{wallet}", user_id=user, ft_wallet_id=wallet, display_name=f"{wallet} (Live)",
+                launched_at=now, created_at=now, updated_at=now, **values,
+            )
+        )
+    return f"LT_{wallet}"
+
+
+class Live:
+    def __init__(self, harness, key_seed=1):
+        self.harness = harness
+        self.trader = ClobTrader(harness.emulator.url, 137, test_private_key(key_seed), use_server_time=True)
+        self.books = BookSource(ClobReader(harness.emulator.url).book)
+
+    def tick(self, minutes=2):
+        self.harness.execution_tick(minutes)
+        return run_executor(self.harness.engine, self.harness.clock, self.books, lambda user: self.trader)
+
+    def lt_orders(self, strategy_id=None):
+        query = select(schema.lt_orders)
+        if strategy_id:
+            query = query.where(schema.lt_orders.c.strategy_id == strategy_id)
+        with self.harness.engine.connect() as connection:
+            return connection.execute(query).all()
+
+
+@pytest.fixture
+def live(ledger_url, tmp_path):
+    emulator = start_emulator(seed=11)
+    try:
+        harness = make_harness(emulator, ledger_url, tmp_path)
+        harness.execution_tick()  # FT wallets exist and the first trades are in
+        yield Live(harness)
+    finally:
+        emulator.stop(wait=False)
+
+
+def ft_orders_of(engine, wallet):
+    with engine.connect() as connection:
+        return connection.execute(select(schema.ft_orders).where(schema.ft_orders.c.wallet_id == wallet)).all()
+
+
+def test_signals_since_launch_are_placed_once_and_older_ones_never(live):
+    engine = live.harness.engine
+    before_launch = {o.source_trade_id for o in ft_orders_of(engine, "FT_TEST_FIXED")}
+    assert before_launch
+    strategy = add_strategy(engine, live.harness.clock.now())
+    for _ in range(3):
+        live.tick()
+    orders = live.lt_orders(strategy)
+    signals = {o.source_trade_id for o in ft_orders_of(engine, "FT_TEST_FIXED")} - before_launch
+    assert {o.source_trade_id for o in orders} == signals
+    assert not before_launch & {o.source_trade_id for o in orders}
+    placed = [o for o in orders if o.order_id]
+    assert placed and all(o.status in {"LIVE", "FILLED", "PARTIALLY_FILLED"} for o in placed)
+    venue_orders = {o.id for o in live.harness.emulator.venue.orders(live.trader.api_key)} | {
+        t.taker_order_id for t in live.harness.emulator.venue.trades(live.trader.funder)
+    }
+    assert {o.order_id for o in placed} <= venue_orders
+    again = run_executor(engine, live.harness.clock, live.books, lambda user: live.trader)
+    assert again.claimed == 0 and again.submitted == 0
+
+
+def test_every_skip_and_placement_is_explained(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now(), max_total_exposure_usd=Decimal(25))
+    for _ in range(3):
+        live.tick()
+    orders = live.lt_orders(strategy)
+    with engine.connect() as connection:
+        decisions = connection.execute(select(schema.signal_decisions)).all()
+    explained = {d.lt_order_id for d in decisions}
+    assert {o.lt_order_id for o in orders} <= explained
+    skipped = [o for o in orders if o.status == "SKIPPED"]
+    assert skipped and all(o.decision_reason == "exposure_cap" for o in skipped)
+    committed = sum(o.intended_size_usd for o in orders if o.order_id)
+    assert committed <= Decimal(25)
+
+
+def test_paused_signals_are_skipped_and_never_placed_late(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now())
+    with engine.begin() as connection:
+        connection.execute(
+            update(schema.lt_strategies).where(schema.lt_strategies.c.strategy_id == strategy).values(is_paused=True, pause_reason="operator")
+        )
+    live.tick()
+    live.tick()
+    paused_orders = live.lt_orders(strategy)
+    assert paused_orders and all(o.status == "SKIPPED" and o.decision_reason == "paused" for o in paused_orders)
+    with engine.begin() as connection:
+        connection.execute(update(schema.lt_strategies).where(schema.lt_strategies.c.strategy_id == strategy).values(is_paused=False))
+    live.tick()
+    after = {o.lt_order_id: o for o in live.lt_orders(strategy)}
+    for order in paused_orders:
+        assert after[order.lt_order_id].status == "SKIPPED" and after[order.lt_order_id].order_id is None
+
+
+def test_global_halt_places_nothing(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now())
+    with engine.begin() as connection:
+        connection.execute(
+            insert(schema.system_controls).values(name="global_halt", value="on", reason="drill", updated_at=live.harness.clock.now())
+        )
+    report = live.tick()
+    assert report.submitted == 0
+    assert all(o.status == "SKIPPED" and o.decision_reason == "halted" for o in live.lt_orders(strategy))
+
+
+def test_slippage_estimate_over_tolerance_is_refused_locally(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now(), slippage_tolerance_pct=Decimal(0))
+    live.harness.execution_tick()
+    live.harness.execution_tick()
+    live.harness.emulator.admin("pause")  # freeze the simulated traders so books stay as set
+    signals = ft_orders_of(engine, "FT_TEST_FIXED")
+    # Move every traded token's asks far above the signal: the estimate breaks a 0% tolerance.
+    for token in {s.token_id for s in signals}:
+        live.harness.emulator.admin("book", token_id=token, bids=[["0.01", "100"]], asks=[["0.99", "1000"]])
+    report = run_executor(engine, live.harness.clock, live.books, lambda user: live.trader)
+    orders = live.lt_orders(strategy)
+    assert orders and report.submitted == 0
+    assert {o.decision_reason for o in orders} <= {"slippage_over_tolerance", "price_out_of_range", "market_closed"}
+    assert any(o.decision_reason == "slippage_over_tolerance" for o in orders)
+
+
+def test_a_venue_rejection_fails_that_signal_only(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now(), max_order_size_usd=Decimal(50))
+    # A fresh key gets the faucet's collateral; drain it so later orders meet "not enough balance".
+    poor = ClobTrader(live.harness.emulator.url, 137, test_private_key(99), use_server_time=True)
+    report = None
+    for _ in range(4):
+        live.harness.execution_tick()
+        report = run_executor(engine, live.harness.clock, live.books, lambda user: poor)
+    orders = live.lt_orders(strategy)
+    rejected = [o for o in orders if o.status == "REJECTED"]
+    accepted = [o for o in orders if o.status in {"LIVE", "FILLED", "PARTIALLY_FILLED"}]
+    assert accepted, "orders within the balance still go through"
+    if rejected:
+        assert all("not enough balance" in o.rejection_reason for o in rejected)
+
+
+def test_missing_credentials_fail_the_strategy_not_the_tick(live):
+    engine = live.harness.engine
+    now = live.harness.clock.now()
+    good = add_strategy(engine, now, wallet="FT_TEST_FIXED", user="alice")
+    bad = add_strategy(engine, now, wallet="FT_TEST_BAND", user="bob")
+
+    def trader_for(user):
+        if user == "bob":
+            raise LookupError("user bob: environment variable LT_PRIVATE_KEY_BOB is not set")
+        return live.trader
+
+    live.harness.execution_tick()
+    live.harness.execution_tick()
+    report = run_executor(engine, live.harness.clock, live.books, trader_for)
+    assert "LT_PRIVATE_KEY_BOB" in report.failed[bad]
+    assert live.lt_orders(good) and not live.lt_orders(bad)
