@@ -1,0 +1,221 @@
+"""Stopping live trading: the global halt (kill switch) and cancelling resting venue orders, which a
+pause with cancel and the halt both do.
+
+The halt is one ledger row, system_controls name="global_halt" value "on"/"off"; the executor reads
+it (`is_halted`) before deciding anything, so a halted system places nothing however many strategies
+are running. Cancels go through the owning user's trader only; an order the venue confirms cancelled
+is marked CANCELLED (it keeps the fills it had) and logged in signal_decisions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+
+from lt_pipeline.clock import ensure_utc
+from lt_pipeline.execution.lifecycle import OPEN_EXPOSURE_STATES, OrderState
+from lt_pipeline.ledger.schema import lt_orders, signal_decisions, system_controls
+from lt_pipeline.ledger.writes import upsert
+from lt_pipeline.venues.polymarket.models import VenueError
+from lt_pipeline.venues.polymarket.trading import ClobTrader
+
+log = logging.getLogger(__name__)
+
+GLOBAL_HALT = "global_halt"
+CANCEL_BATCH = 500  # the venue takes up to 3,000 ids per DELETE /orders; smaller keeps one failure small
+
+# An order in any of these states may be on the book, so a stop sends a cancel for it. Only LIVE and
+# PARTIALLY_FILLED are known to rest: those become CANCELLED here. The others (a crash or a timeout
+# left their outcome unclear) keep their state, and reconciliation reads the venue's CANCELED and
+# records their fills, so no fill is lost by marking them early.
+MAY_BE_RESTING = tuple(sorted(state.value.upper() for state in OPEN_EXPOSURE_STATES))
+KNOWN_RESTING = (OrderState.LIVE.value.upper(), OrderState.PARTIALLY_FILLED.value.upper())
+
+
+class ControlError(ValueError):
+    """A stop or resume that cannot be done as asked; the message says what was wrong."""
+
+
+@dataclass(frozen=True)
+class CancelledOrder:
+    lt_order_id: str
+    order_id: str
+    strategy_id: str
+    previous_status: str
+
+
+@dataclass
+class CancelReport:
+    """What a stop did at the venue. `not_cancelled` maps an order id to the venue's reason (already
+    filled, not found ...); `failures` are whole requests that did not get an answer."""
+
+    cancelled: list[CancelledOrder] = field(default_factory=list)
+    not_cancelled: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures
+
+    def merge(self, other: CancelReport) -> None:
+        self.cancelled += other.cancelled
+        self.not_cancelled.update(other.not_cancelled)
+        self.failures += other.failures
+
+    def summary(self) -> str:
+        text = f"{len(self.cancelled)} resting order(s) cancelled"
+        if self.not_cancelled:
+            text += f", {len(self.not_cancelled)} not cancelled by the venue"
+        if self.failures:
+            text += f", {len(self.failures)} cancel request(s) failed: " + "; ".join(self.failures)
+        return text
+
+
+@dataclass(frozen=True)
+class HaltReport:
+    reason: str
+    halted_at: datetime
+    cancels: CancelReport
+
+
+# --- the global halt -----------------------------------------------------------------------------
+
+
+def is_halted(engine: Engine | Connection) -> tuple[bool, str | None]:
+    """(True, reason) while the global halt is on; (False, None) otherwise (also when never set)."""
+    query = select(system_controls.c.value, system_controls.c.reason).where(system_controls.c.name == GLOBAL_HALT)
+    row = _read_one(engine, query)
+    if row is None or row.value != "on":
+        return False, None
+    return True, row.reason
+
+
+def halt(engine: Engine, reason: str, now: datetime, *, traders: Mapping[str, ClobTrader]) -> HaltReport:
+    """Turn the global halt on, then cancel every resting order of every strategy through its user's
+    trader (`traders[user_id]`). The halt is committed first, so nothing new is placed while the
+    cancels go out; a user whose trader cannot be had or whose venue call fails is reported, and the
+    other users' orders are still cancelled."""
+    reason = _reason(reason)
+    now = ensure_utc(now, "now")
+    with engine.begin() as connection:
+        _set_halt(connection, "on", reason, now)
+    log.warning("global halt on: %s", reason)
+
+    report = CancelReport()
+    with engine.connect() as connection:
+        by_user: dict[str, list] = {}
+        for row in resting_orders(connection):
+            by_user.setdefault(row.user_id, []).append(row)
+    for user_id, rows in sorted(by_user.items()):
+        try:
+            trader = traders[user_id]
+        except Exception as error:  # no credentials, venue down while deriving keys ...: that user only
+            report.failures.append(f"user {user_id}: no trader to cancel {len(rows)} order(s) ({_said(error)})")
+            continue
+        report.merge(cancel_orders(engine, rows, trader, why=f"global halt: {reason}", trigger="halt", now=now))
+    return HaltReport(reason, now, report)
+
+
+def resume_trading(engine: Engine, now: datetime) -> None:
+    """Turn the global halt off. Strategies paused on their own stay paused."""
+    with engine.begin() as connection:
+        _set_halt(connection, "off", None, ensure_utc(now, "now"))
+    log.warning("global halt off")
+
+
+def _set_halt(connection: Connection, value: str, reason: str | None, now: datetime) -> None:
+    row = {"name": GLOBAL_HALT, "value": value, "reason": reason, "updated_at": now}
+    upsert(connection, system_controls, [row], ["name"], ["value", "reason", "updated_at"])
+
+
+# --- cancelling resting orders -------------------------------------------------------------------
+
+
+def resting_orders(connection: Connection, *, strategy_ids: Iterable[str] | None = None) -> list:
+    """LT orders that may rest at the venue (they have an order hash and an open state)."""
+    query = select(
+        lt_orders.c.lt_order_id, lt_orders.c.order_id, lt_orders.c.strategy_id, lt_orders.c.user_id,
+        lt_orders.c.ft_order_id, lt_orders.c.source_trade_id, lt_orders.c.status,
+    ).where(lt_orders.c.order_id.is_not(None), lt_orders.c.status.in_(MAY_BE_RESTING))
+    if strategy_ids is not None:
+        query = query.where(lt_orders.c.strategy_id.in_(list(strategy_ids)))
+    return list(connection.execute(query.order_by(lt_orders.c.strategy_id, lt_orders.c.lt_order_id)))
+
+
+def cancel_orders(engine: Engine, rows: list, trader: ClobTrader, *, why: str, trigger: str, now: datetime) -> CancelReport:
+    """Ask the venue to cancel these LT orders (rows from `resting_orders`, all of one user) and
+    record the ones it cancelled."""
+    report = CancelReport()
+    by_hash = {row.order_id: row for row in rows}
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), CANCEL_BATCH):
+        batch = hashes[start : start + CANCEL_BATCH]
+        try:
+            cancelled, not_cancelled = trader.cancel(batch)
+        except VenueError as error:
+            report.failures.append(f"cancel of {len(batch)} order(s) failed: {error}")
+            continue
+        report.not_cancelled.update(not_cancelled)
+        known = [by_hash[order_id] for order_id in cancelled if order_id in by_hash]
+        with engine.begin() as connection:
+            for row in known:
+                report.cancelled.append(_record_cancel(connection, row, why=why, trigger=trigger, now=now))
+    return report
+
+
+def _record_cancel(connection: Connection, row, *, why: str, trigger: str, now: datetime) -> CancelledOrder:
+    marked = False
+    if row.status in KNOWN_RESTING:
+        # Conditional on the state, so a fill refresh that moved it meanwhile is not overwritten wrongly.
+        result = connection.execute(
+            update(lt_orders)
+            .where(and_(lt_orders.c.lt_order_id == row.lt_order_id, lt_orders.c.status.in_(KNOWN_RESTING)))
+            .values(status=OrderState.CANCELLED.value.upper(), cancelled_at=now, updated_at=now)
+        )
+        marked = result.rowcount == 1
+    reason = f"cancelled at the venue: {why}"
+    if not marked:
+        reason += "; reconciliation records its final state and fills"
+    connection.execute(
+        insert(signal_decisions).values(
+            strategy_id=row.strategy_id,
+            ft_order_id=row.ft_order_id,
+            lt_order_id=row.lt_order_id,
+            source_trade_id=row.source_trade_id,
+            decision="CANCELLED",
+            reason=reason,
+            detail_json=json.dumps({"order_id": row.order_id, "trigger": trigger, "previous_status": row.status}),
+            decided_at=now,
+        )
+    )
+    return CancelledOrder(row.lt_order_id, row.order_id, row.strategy_id, row.status)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _reason(reason: object) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ControlError(f"reason: expected a few words saying why, got {reason!r}")
+    return reason.strip()
+
+
+def _said(error: Exception) -> str:
+    # Our credential and venue errors carry safe messages; anything else shows only its type.
+    from lt_pipeline.execution.credentials import CredentialsError
+
+    if isinstance(error, (CredentialsError, VenueError, KeyError)):
+        return str(error)
+    return type(error).__name__
+
+
+def _read_one(engine: Engine | Connection, query):
+    if isinstance(engine, Connection):
+        return engine.execute(query).first()
+    with engine.connect() as connection:
+        return connection.execute(query).first()
