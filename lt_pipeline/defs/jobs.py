@@ -12,6 +12,7 @@ from lt_pipeline.defs.forward_test.assets import (
     source_trades,
     tracked_traders,
 )
+from lt_pipeline.defs.live.assets import lt_orders, lt_strategies
 
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
@@ -21,7 +22,9 @@ IN_FLIGHT = [
     dg.DagsterRunStatus.CANCELING,
 ]
 
-EXECUTION_ASSETS = [tracked_traders, ft_wallets, source_trades, ft_orders]
+FT_EXECUTION_ASSETS = [tracked_traders, ft_wallets, source_trades, ft_orders]
+LIVE_EXECUTION_ASSETS = [lt_strategies, lt_orders]
+EXECUTION_ASSETS = FT_EXECUTION_ASSETS + LIVE_EXECUTION_ASSETS
 RESOLUTION_ASSETS = [market_resolutions, ft_outcomes]
 
 execution_job = dg.define_asset_job(
@@ -29,7 +32,8 @@ execution_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*EXECUTION_ASSETS),
     executor_def=dg.in_process_executor,
     tags={"dagster/max_runtime": 600},
-    description="Every 2 minutes: tracked traders' new trades, FT wallets, paper (FT) orders.",
+    description="Every 2 minutes (sooner when the sensor sees new signals): tracked traders' new trades, "
+    "paper (FT) orders, and the live orders their twins place.",
 )
 
 resolution_job = dg.define_asset_job(

@@ -91,6 +91,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
         ),
         "duckdb": DuckDBResource(database=str(settings.duckdb_path)),
         "clock": ClockResource(),
+        "live": LiveTradingResource(
+            clob_host=settings.clob_host, chain_id=settings.chain_id, embedded=settings.is_embedded
+        ),
         "strategy_config": StrategyConfigResource(
             ft_wallets_file=str(settings.ft_wallets_file), tracked_traders=list(settings.tracked_traders)
         ),
@@ -100,3 +103,28 @@ def build_resources(settings: Settings) -> dict[str, object]:
 @dg.definitions
 def resources() -> dg.Definitions:
     return dg.Definitions(resources=build_resources(load_settings()))
+
+
+class LiveTradingResource(dg.ConfigurableResource):
+    """Each user's trading connection, built on first use per run from that user's environment
+    variables (never from the ledger, never logged)."""
+
+    clob_host: str
+    chain_id: int = 137
+    embedded: bool = True
+    _pool: object = PrivateAttr(default=None)
+
+    def pool(self, engine: Engine):
+        from dataclasses import replace
+
+        from lt_pipeline.execution.credentials import TraderPool
+
+        if self._pool is None:
+            settings = replace(
+                load_settings(),
+                clob_host=self.clob_host,
+                chain_id=self.chain_id,
+                deployment="embedded" if self.embedded else "production",
+            )
+            self._pool = TraderPool(settings, engine=engine)
+        return self._pool

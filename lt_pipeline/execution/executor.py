@@ -363,7 +363,7 @@ def _decide_strategy(
             connection.execute(
                 update(lt_strategies)
                 .where(lt_strategies.c.strategy_id == strategy_id)
-                .values(is_paused=True, pause_reason=pause_reason, updated_at=now)
+                .values(is_paused=True, pause_reason=pause_reason, paused_at=now, updated_at=now)
             )
         for signal in signals:
             if halted:

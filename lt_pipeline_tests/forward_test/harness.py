@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from lt_pipeline.clock import register_clock
-from lt_pipeline.defs.jobs import EXECUTION_ASSETS, RESOLUTION_ASSETS
+from lt_pipeline.defs.jobs import EXECUTION_ASSETS, FT_EXECUTION_ASSETS, RESOLUTION_ASSETS
 from lt_pipeline.defs.resources import ClockResource, StrategyConfigResource, build_resources
 from lt_pipeline.ledger import migrate
 from lt_pipeline.ledger.engine import make_engine
@@ -37,10 +37,11 @@ class PipelineHarness:
         assert result.success
         return result
 
-    def execution_tick(self, minutes: int = 2) -> dg.ExecuteInJobResult:
+    def execution_tick(self, minutes: int = 2, *, live: bool = False) -> dg.ExecuteInJobResult:
+        """Advance the clock, then run the execution job's paper assets (and, with live, its live ones)."""
         if minutes:
             self.clock.advance(timedelta(minutes=minutes))
-        return self.materialize(EXECUTION_ASSETS)
+        return self.materialize(EXECUTION_ASSETS if live else FT_EXECUTION_ASSETS)
 
     def resolution_tick(self) -> dg.ExecuteInJobResult:
         return self.materialize(RESOLUTION_ASSETS)

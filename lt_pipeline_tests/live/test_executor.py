@@ -15,7 +15,7 @@ from lt_pipeline_tests.emulator.fixtures import start_emulator, test_private_key
 from lt_pipeline_tests.forward_test.harness import make_harness
 
 
-def add_strategy(engine, now, wallet="FT_TEST_FIXED", user="u1", **settings):
+def add_strategy(engine, now, wallet="FT_TEST_FIXED", user="u1", strategy_id=None, **settings):
     values = dict(
         starting_capital=Decimal(1000), slippage_tolerance_pct=Decimal(3), order_type="GTC",
         min_order_size_usd=Decimal(1), max_order_size_usd=Decimal(50), max_position_size_usd=Decimal(100),
@@ -27,11 +27,11 @@ def add_strategy(engine, now, wallet="FT_TEST_FIXED", user="u1", **settings):
             connection.execute(insert(schema.users).values(user_id=user, display_name=user, created_at=now))
         connection.execute(
             insert(schema.lt_strategies).values(
-                strategy_id=f"LT_{wallet}", user_id=user, ft_wallet_id=wallet, display_name=f"{wallet} (Live)",
+                strategy_id=strategy_id or f"LT_{wallet}", user_id=user, ft_wallet_id=wallet, display_name=f"{wallet} (Live)",
                 launched_at=now, created_at=now, updated_at=now, **values,
             )
         )
-    return f"LT_{wallet}"
+    return strategy_id or f"LT_{wallet}"
 
 
 class Live:
@@ -174,7 +174,7 @@ def test_missing_credentials_fail_the_strategy_not_the_tick(live):
     engine = live.harness.engine
     now = live.harness.clock.now()
     good = add_strategy(engine, now, wallet="FT_TEST_FIXED", user="alice")
-    bad = add_strategy(engine, now, wallet="FT_TEST_BAND", user="bob")
+    bad = add_strategy(engine, now, wallet="FT_TEST_FIXED", user="bob", strategy_id="LT_FT_TEST_FIXED_BOB")
 
     def trader_for(user):
         if user == "bob":
