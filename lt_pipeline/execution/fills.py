@@ -672,13 +672,22 @@ def _cancel_stale(engine: Engine, trader: ClobTrader, user_id: str, now: datetim
         if now >= row.submitted_at + timedelta(seconds=row.order_ttl_seconds):
             expired[row.order_ttl_seconds].append(row)
     if closed:
-        done = cancel_orders(engine, closed, trader, why="market closed", trigger="market_closed", now=now)
-        report.cancelled_market_closed += len(done.cancelled)
-        report.cancel_failures += done.failures
+        report.cancelled_market_closed += _cancel(engine, closed, trader, "market closed", "market_closed", now, report)
     for ttl, group in sorted(expired.items()):
-        done = cancel_orders(engine, group, trader, why=f"time-to-live of {ttl} s passed", trigger="ttl", now=now)
-        report.cancelled_ttl += len(done.cancelled)
-        report.cancel_failures += done.failures
+        report.cancelled_ttl += _cancel(engine, group, trader, f"time-to-live of {ttl} s passed", "ttl", now, report)
+
+
+def _cancel(engine: Engine, rows: list, trader: ClobTrader, why: str, trigger: str, now: datetime,
+            report: FillsReport) -> int:
+    done = cancel_orders(engine, rows, trader, why=why, trigger=trigger, now=now)
+    report.cancel_failures += done.failures
+    cancelled = [order.order_id for order in done.cancelled]
+    if cancelled:
+        with engine.begin() as connection:
+            connection.execute(
+                update(orders).where(orders.c.order_id.in_(cancelled)).values(status="CANCELED", last_seen_at=now, updated_at=now)
+            )
+    return len(cancelled)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
