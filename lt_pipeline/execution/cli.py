@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from decimal import Decimal
 
 from lt_pipeline.clock import SystemClock
@@ -17,7 +16,6 @@ from lt_pipeline.execution.credentials import CredentialsError, TraderPool, trad
 from lt_pipeline.execution.settings import LtStrategySettings
 from lt_pipeline.execution.settings import SettingsError as StrategySettingsError
 from lt_pipeline.execution.strategies import (
-    Strategy,
     StrategyError,
     create_strategy,
     edit_limits,
@@ -59,7 +57,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog=PROG,
+        description="Create, launch, pause, resume and edit LT strategies; add users; turn the global halt on and off.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     user = commands.add_parser("user", help="add a user, or update its name and funder")

@@ -104,7 +104,7 @@ def halt(engine: Engine, reason: str, now: datetime, *, traders: Mapping[str, Cl
     now = ensure_utc(now, "now")
     with engine.begin() as connection:
         _set_halt(connection, "on", reason, now)
-    log.warning("global halt on: %s", reason)
+    log.info("global halt on: %s", reason)
 
     report = CancelReport()
     with engine.connect() as connection:
@@ -125,7 +125,7 @@ def resume_trading(engine: Engine, now: datetime) -> None:
     """Turn the global halt off. Strategies paused on their own stay paused."""
     with engine.begin() as connection:
         _set_halt(connection, "off", None, ensure_utc(now, "now"))
-    log.warning("global halt off")
+    log.info("global halt off")
 
 
 def _set_halt(connection: Connection, value: str, reason: str | None, now: datetime) -> None:
