@@ -1,9 +1,11 @@
 """Plausible random markets and traders for the default scenario, drawn from a seeded RNG:
-questions across categories, neg-risk multi-candidate events, horizons from minutes to weeks,
-hidden outcomes consistent with the starting price, and traders of varied skill, size and pace."""
+questions across categories, neg-risk multi-candidate events, horizons from minutes to weeks (a
+few short crypto Up/Down markets always among them), hidden outcomes consistent with the starting
+price, the liquidity and volume figures Gamma reports, and traders of varied skill, size and pace."""
 
 from __future__ import annotations
 
+import math
 import random
 from decimal import Decimal
 
@@ -11,6 +13,12 @@ from lt_pipeline.emulator.scenario import VOID, MarketSpec, TraderSpec
 
 VOID_SHARE = 0.03
 NEG_RISK_SHARE = 0.15
+SHORT_SHARE = 0.1  # of a listing: crypto Up/Down markets ending 10-30 minutes out, so a short session sees resolutions
+SHORT_MINUTES = (10, 15, 15, 20, 30)
+TYPICAL_SIZES_USD = (20, 30, 50, 75, 100, 150, 200, 300, 500)
+LIQUIDITY_RANGE = (2_000, 200_000)  # USD, as Gamma reports it
+VOLUME_RANGE = (5_000, 2_000_000)
+DAILY_VOLUME_RANGE = (2_000, 120_000)  # the crowd's trading per day in one market, USD
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December"]
@@ -33,7 +41,7 @@ _HANDLES = ["whale", "degen", "oracle", "quant", "sharp", "fade", "alpha", "edge
 
 
 def random_markets(rng: random.Random, count: int) -> list[MarketSpec]:
-    specs: list[MarketSpec] = []
+    specs = [short_market(rng) for _ in range(round(count * SHORT_SHARE))]
     while len(specs) < count:
         if count - len(specs) >= 3 and rng.random() < NEG_RISK_SHARE:
             specs.extend(_neg_risk_event(rng, min(count - len(specs), rng.randint(3, 4))))
@@ -52,18 +60,57 @@ def random_traders(rng: random.Random, count: int) -> list[TraderSpec]:
             name=f"{rng.choice(_HANDLES)}{rng.choice(['', '_', '.'])}{rng.randint(1, 999)}",
             pseudonym=f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}",
             skill=round(skill, 3),
-            typical_size_usd=Decimal(rng.choice([10, 25, 50, 100, 250, 500, 1000])),
+            typical_size_usd=Decimal(rng.choice(TYPICAL_SIZES_USD)),
             trades_per_hour=round(rng.uniform(2, 30), 2),
         ))
     return traders
 
 
+def short_market(rng: random.Random) -> MarketSpec:
+    """A crypto Up/Down market over the next 10-30 minutes, priced near a coin flip."""
+    coin = rng.choice(_COINS)[0]
+    minutes = rng.choice(SHORT_MINUTES)
+    price = round(rng.uniform(0.42, 0.58), 2)
+    outcomes = ("Up", "Down")
+    return MarketSpec(
+        question=f"{coin} Up or Down in the next {minutes} minutes?",
+        end_in_minutes=float(minutes),
+        category="crypto",
+        outcomes=outcomes,
+        start_price=Decimal(str(price)),
+        outcome=_drawn_outcome(rng, outcomes, price),
+        depth=rng.choice([200, 300, 500]),
+    )
+
+
+def replacement_market(rng: random.Random, short: bool) -> MarketSpec:
+    """A market listed when one resolves, of the same kind (short Up/Down or any other), so the mix
+    of horizons stays the same however long the venue runs."""
+    return short_market(rng) if short else _binary(rng)
+
+
+def market_figures(rng: random.Random, age_days: float) -> tuple[Decimal, float]:
+    """(liquidity in USD, the crowd's volume per day in USD) for a market `age_days` old: deep
+    markets trade more, and both spread over orders of magnitude as on the real venue. The rate keeps
+    the volume traded so far (rate x age) inside the realistic range, so a market only minutes old
+    is a busy one (like the real short crypto markets)."""
+    daily = _log_uniform(rng, *DAILY_VOLUME_RANGE)
+    liquidity = min(max(daily * rng.uniform(0.4, 2.5), LIQUIDITY_RANGE[0]), LIQUIDITY_RANGE[1])
+    age_days = max(age_days, 1 / 1440)
+    rate = min(max(daily * age_days, VOLUME_RANGE[0]), VOLUME_RANGE[1]) / age_days
+    return Decimal(round(liquidity)), rate
+
+
+def _log_uniform(rng: random.Random, low: float, high: float) -> float:
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
+
+
 def _horizon_minutes(rng: random.Random) -> float:
     roll = rng.random()
-    if roll < 0.15:
-        return round(rng.uniform(5, 60), 1)
+    if roll < 0.1:
+        return round(rng.uniform(30, 120), 1)
     if roll < 0.5:
-        return round(rng.uniform(60, 24 * 60), 1)
+        return round(rng.uniform(120, 24 * 60), 1)
     return round(rng.uniform(24 * 60, 30 * 24 * 60), 1)
 
 

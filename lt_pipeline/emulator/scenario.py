@@ -5,6 +5,9 @@ A scenario file is YAML or JSON (chosen by the `.json` suffix); every key is opt
     random_markets: 40          # markets drawn by the seed in addition to those listed
                                 # (default 0 when `markets` is given, else 40)
     random_traders: 15          # likewise for simulated traders (default 0 / 15)
+    history_markets: 60         # markets that already resolved before the venue starts, in which
+                                # the simulated traders have a past (default 0: a venue with no past)
+    history_days: 30            # how far back that past reaches (default 30)
     settlement:
       mined_after_seconds: 5
       confirmed_after_seconds: 15
@@ -24,6 +27,8 @@ A scenario file is YAML or JSON (chosen by the `.json` suffix); every key is opt
                                 # neg_risk, one neg-risk market id); default: its own event
         description: ""
         depth: 300              # simulated shares per quoted level (default drawn by the seed)
+        liquidity: 25000        # the liquidity figure Gamma reports, USD (default drawn by the seed)
+        volume: 150000          # traded volume before the venue starts, USD (default drawn by the seed)
     traders:
       - name: "rainmaker"       # required
         pseudonym: "Gentle-Harbor"   # default derived from the seed
@@ -52,6 +57,8 @@ VOID = "void"
 VALID_TICKS = frozenset({Decimal("0.1"), Decimal("0.01"), Decimal("0.001"), Decimal("0.0001")})
 DEFAULT_RANDOM_MARKETS = 40
 DEFAULT_RANDOM_TRADERS = 15
+DEFAULT_HISTORY_MARKETS = 60
+DEFAULT_HISTORY_DAYS = 30.0
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -73,6 +80,8 @@ class MarketSpec:
     event: str | None = None
     description: str = ""
     depth: int | None = None
+    liquidity: Decimal | None = None  # reported figures; None = drawn by the seed
+    volume: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,16 @@ class Scenario:
     random_markets: int = DEFAULT_RANDOM_MARKETS
     random_traders: int = DEFAULT_RANDOM_TRADERS
     settlement: SettlementConfig | None = None
+    history_markets: int = 0
+    history_days: float = DEFAULT_HISTORY_DAYS
 
     @classmethod
-    def default(cls, markets: int = DEFAULT_RANDOM_MARKETS, traders: int = DEFAULT_RANDOM_TRADERS) -> Scenario:
-        """Everything drawn by the venue's seed: `markets` markets across categories and `traders` traders."""
-        return cls(random_markets=markets, random_traders=traders)
+    def default(cls, markets: int = DEFAULT_RANDOM_MARKETS, traders: int = DEFAULT_RANDOM_TRADERS, *,
+                history: bool = False) -> Scenario:
+        """Everything drawn by the venue's seed: `markets` markets across categories and `traders` traders;
+        with `history`, also a month of resolved markets the traders already traded in."""
+        return cls(random_markets=markets, random_traders=traders,
+                   history_markets=DEFAULT_HISTORY_MARKETS if history else 0)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
@@ -127,6 +141,8 @@ class Scenario:
             random_markets=_count(data, "random_markets", 0 if markets else DEFAULT_RANDOM_MARKETS),
             random_traders=_count(data, "random_traders", 0 if traders else DEFAULT_RANDOM_TRADERS),
             settlement=_settlement(data.get("settlement")),
+            history_markets=_count(data, "history_markets", 0),
+            history_days=_history_days(data),
         )
 
 
@@ -142,6 +158,13 @@ def _count(data: dict, key: str, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ScenarioError(f"{key}: expected a whole number of at least 0, got {value!r}")
     return value
+
+
+def _history_days(data: dict) -> float:
+    value = data.get("history_days", DEFAULT_HISTORY_DAYS)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3650:
+        raise ScenarioError(f"history_days: expected a number of days above 0 and at most 3650, got {value!r}")
+    return float(value)
 
 
 def _number(item: dict, key: str, where: str, default: Any, low: float, high: float, *, open_range: bool = False) -> Decimal:
@@ -183,6 +206,8 @@ def _market(item: Any, where: str) -> MarketSpec:
     depth = item.get("depth")
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0):
         raise ScenarioError(f"{where}.depth: expected a whole number of shares above 0, got {depth!r}")
+    figures = {key: _number(item, key, where, None, 0, 10**12) if item.get(key) is not None else None
+               for key in ("liquidity", "volume")}
     neg_risk = item.get("neg_risk", False)
     if not isinstance(neg_risk, bool):
         raise ScenarioError(f"{where}.neg_risk: expected true or false, got {neg_risk!r}")
@@ -202,6 +227,7 @@ def _market(item: Any, where: str) -> MarketSpec:
         event=event,
         description=_text(item, "description", where, ""),
         depth=depth,
+        **figures,
     )
 
 

@@ -16,8 +16,12 @@ class Tape:
         self._trades: list[TradeRecord] = []
         self._by_id: dict[str, TradeRecord] = {}
         self._by_address: dict[str, list[TradeRecord]] = {}
-        self._markets = markets  # condition id -> Market, shared with the venue
+        self._markets = dict(markets)  # condition id -> Market (the venue's own objects)
         self._profiles = {p.address.lower(): p for p in profiles}
+
+    def add_market(self, market: Market) -> None:
+        """A market listed after the tape was created (its rows need the market's title and slug)."""
+        self._markets[market.condition_id] = market
 
     def __len__(self) -> int:
         return len(self._trades)

@@ -1,10 +1,11 @@
 """The emulated Polymarket venue: markets, books, matching, balances, settlement and resolution,
 driven by an injected clock. Pure Python; the wire layer calls it from several threads.
 
-Everything time-driven (simulated traders, trade settlement, GTD expiry, resolution at end date)
-is an event on one heap processed in time order, and the market maker's quotes are a function of
-a fixed refresh grid, so a seed and the same user actions replay the same history however often
-`sync()` is called.
+Everything time-driven (simulated traders, trade settlement, GTD expiry, resolution at end date,
+and the new listing that replaces a resolved drawn market) is an event on one heap processed in
+time order, and the market maker's quotes are a function of a fixed refresh grid, so a seed and the
+same user actions replay the same history however often `sync()` is called. A scenario with
+`history_markets` also gives the venue a past: resolved markets and the traders' trades in them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from itertools import accumulate
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,12 +21,23 @@ from decimal import Decimal
 from lt_pipeline.clock import Clock, ensure_utc, from_unix
 from lt_pipeline.emulator.accounts import Accounts
 from lt_pipeline.emulator.book import Resting
+from lt_pipeline.emulator.catalog import replacement_market
+from lt_pipeline.emulator.history import past_markets, past_trades
 from lt_pipeline.emulator.ids import IdFactory
-from lt_pipeline.emulator.listing import list_markets, list_traders
+from lt_pipeline.emulator.listing import Listing, list_traders, opening_markets
 from lt_pipeline.emulator.scenario import Scenario
 from lt_pipeline.emulator.schedule import EventQueue
 from lt_pipeline.emulator.settlement import TERMINAL_STATUSES, SettlementConfig, next_status
-from lt_pipeline.emulator.simulator import REFRESH_SECONDS, SimulatedMarket, SimulatedTrader
+from lt_pipeline.emulator.simulator import (
+    MARKET_TRIES,
+    PRICE_BAND,
+    REFRESH_SECONDS,
+    SIM_SLIPPAGE_TICKS,
+    Holding,
+    SimulatedMarket,
+    SimulatedTrader,
+    stake,
+)
 from lt_pipeline.emulator.tape import Tape
 from lt_pipeline.emulator.types import (
     AssetType,
@@ -47,7 +60,6 @@ ONE = Decimal("1")
 HALF = Decimal("0.5")
 SHARE_STEP = Decimal("0.01")
 GTD_SAFETY_MARGIN = timedelta(seconds=60)
-SIM_SLIPPAGE_TICKS = 2  # how far past the touch a simulated trader's order may walk the book
 
 NO_BOOK = "No orderbook exists for the requested token id"
 NOT_READY = "the market is not yet ready to process new orders"
@@ -93,19 +105,28 @@ class Venue:
         self._settlement = settlement or scenario.settlement or SettlementConfig()
         self._faucet = faucet
 
-        self._markets = list_markets(scenario, listing_rng, listing_ids, self._started)
-        self._by_condition = {sm.market.condition_id: sm for sm in self._markets}
-        self._by_token = {token.token_id: sm for sm in self._markets for token in sm.market.tokens}
-        self._open_markets = list(self._markets)  # the ones simulated traders pick from, in listing order
+        # drawn after the four above, so turning the past on or off moves none of their draws
+        history_rng = random.Random(root.getrandbits(64))
+        history_ids = IdFactory(random.Random(root.getrandbits(64)))
+        self._relist_rng = random.Random(root.getrandbits(64))
+
+        self._listing = Listing(listing_ids)
+        opening = opening_markets(scenario, listing_rng, self._listing, self._started)
         self._traders = list_traders(scenario, listing_rng, listing_ids)
         self._market_maker = listing_ids.address()
+        past = past_markets(scenario.history_markets, scenario.history_days, history_rng,
+                            Listing(history_ids, slugs_of=self._listing), self._started)
+        self._markets: list[SimulatedMarket] = []
+        self._by_condition: dict[str, SimulatedMarket] = {}
+        self._by_token: dict[str, SimulatedMarket] = {}
+        self._open_markets: list[SimulatedMarket] = []  # the ones simulated traders pick from, in listing order
+        self._open_weights: list[int] = []  # cumulative attention weights of _open_markets
 
         self._accounts = Accounts()
         self._orders: dict[str, OrderRecord] = {}
         self._open: dict[str, dict[str, OrderRecord]] = {}  # owner -> live orders, oldest first
         self._resting: dict[str, tuple[SimulatedMarket, Resting]] = {}
-        self._tape = Tape({sm.market.condition_id: sm.market for sm in self._markets},
-                          (t.profile for t in self._traders))
+        self._tape = Tape({}, (t.profile for t in self._traders))
         self._failing: set[str] = set()
         self._counters: Counter[str] = Counter()
 
@@ -114,11 +135,36 @@ class Venue:
         self._events = EventQueue()
         self._handlers = {"trader": self._on_trader, "settle": self._on_settle, "expire": self._on_expire,
                           "resolve": self._on_resolve}
-        for sm in self._markets:
-            sm.refresh(0)
-            self._events.push(sm.market.end_date, "resolve", sm.market.condition_id)
+        for sm in opening:
+            self._add_market(sm, self._started)
+        for past_market in past:
+            self._add_market(past_market.runtime, self._started)
+        self._remember(past_trades([t.profile for t in self._traders], past, history_rng, history_ids,
+                                   self._market_maker, self._started, scenario.history_days))
         for index, trader in enumerate(self._traders):
             self._events.push(self._started + timedelta(seconds=trader.wait_seconds()), "trader", index)
+
+    def _add_market(self, sm: SimulatedMarket, at: datetime) -> None:
+        """List a market: open ones get quotes, a resolution at their end date and traders' attention."""
+        self._markets.append(sm)
+        self._by_condition[sm.market.condition_id] = sm
+        self._by_token.update((token.token_id, sm) for token in sm.market.tokens)
+        self._tape.add_market(sm.market)
+        if sm.market.closed:
+            return
+        sm.refresh(self._slot(at))
+        self._events.push(sm.market.end_date, "resolve", sm.market.condition_id)
+        self._open_markets.append(sm)
+        self._open_weights.append((self._open_weights[-1] if self._open_weights else 0) + sm.weight)
+
+    def _remember(self, history: list[tuple[SimulatedMarket, TradeRecord]]) -> None:
+        """Put the venue's past trades (already settled, oldest first) on the tape."""
+        for sm, trade in history:
+            self._tape.add(trade)
+            sm.record(trade.match_time, trade.size * trade.price)
+            maker = trade.maker_orders[0]
+            sm.last_trade = (maker.price, "SELL" if maker.side == "BUY" else "BUY")
+        self._counters["history_trades"] += len(history)
 
     # ---- time ------------------------------------------------------------------------------
 
@@ -180,18 +226,26 @@ class Venue:
     # ---- markets and books -------------------------------------------------------------------
 
     def markets(self) -> list[Market]:
+        """Every market ever listed (open ones first as listed, then past ones, then later listings)."""
         with self._lock:
-            return [replace(sm.market) for sm in self._markets]
+            now = self._clock.now()
+            return [self._reported(sm, now) for sm in self._markets]
 
     def market(self, condition_id: str) -> Market | None:
         with self._lock:
             sm = self._by_condition.get(condition_id)
-            return replace(sm.market) if sm else None
+            return self._reported(sm, self._clock.now()) if sm else None
 
     def market_for_token(self, token_id: str) -> Market | None:
         with self._lock:
             sm = self._by_token.get(token_id)
-            return replace(sm.market) if sm else None
+            return self._reported(sm, self._clock.now()) if sm else None
+
+    @staticmethod
+    def _reported(sm: SimulatedMarket, now: datetime) -> Market:
+        """A copy of the market with its liquidity and volume figures as of `now`."""
+        liquidity, volume, volume_24h = sm.figures(now)
+        return replace(sm.market, liquidity=liquidity, volume=volume, volume_24h=volume_24h)
 
     def book(self, token_id: str) -> BookView:
         with self._lock:
@@ -451,9 +505,7 @@ class Venue:
     def _record(self, sm: SimulatedMarket, trade: TradeRecord, level_price: Decimal, buy: bool) -> None:
         self._tape.add(trade)
         sm.last_trade = (level_price, "BUY" if buy else "SELL")
-        notional = trade.size * trade.price
-        sm.market.volume += notional
-        sm.market.volume_24h += notional  # no rolling window: an emulator session rarely outlives a day
+        sm.record(trade.match_time, trade.size * trade.price)
         self._counters["trades"] += 1
         config = self._settlement
         if config.failure_rate and self._settle_rng.random() < config.failure_rate:
@@ -630,9 +682,20 @@ class Venue:
         market.winner_token_id = None if winner is None else market.tokens[winner].token_id
         sm.close()
         self._open_markets.remove(sm)
+        self._open_weights = list(accumulate(m.weight for m in self._open_markets))
         payouts = {t.token_id: HALF if winner is None else (ONE if t.index == winner else ZERO) for t in market.tokens}
         self._accounts.redeem(payouts)
         self._counters["resolutions"] += 1
+        if sm.relist:
+            self._list_replacement(sm, at)
+
+    def _list_replacement(self, resolved: SimulatedMarket, at: datetime) -> None:
+        """A drawn market resolved: list a new one of the same kind, so the venue never runs dry."""
+        spec = replacement_market(self._relist_rng, resolved.short)
+        [sm] = self._listing.open([spec], self._relist_rng, at, relist=[True], new=True,
+                                  offset_seconds=self._sim_seconds(at))
+        self._add_market(sm, at)
+        self._counters["markets_listed"] += 1
 
     def _on_expire(self, at: datetime, order_id: str) -> None:
         order = self._orders[order_id]
@@ -649,24 +712,68 @@ class Venue:
         self._events.push(at + timedelta(seconds=trader.wait_seconds()), "trader", index)
 
     def _simulated_trade(self, trader: SimulatedTrader, at: datetime) -> None:
-        """A tracked trader's taker order: toward the outcome it believes in, walking a couple of ticks."""
-        sm = trader.rng.choice(self._open_markets)
-        token_index, side = trader.choose_side(sm.winner_index)
-        usd = trader.choose_usd()
-        self._touch(sm, at)
-        market = sm.market
-        buy = (side == "BUY") == (token_index == 0)
-        best = sm.book.best_ask() if buy else sm.book.best_bid()
-        if best is None:
+        """A tracked trader's taker order: now and then the exit of a position it holds, otherwise a
+        bet on the outcome it believes in, in a market where that costs neither almost nothing nor
+        almost everything; either walks a couple of ticks into the book."""
+        holding = trader.wants_to_exit()
+        if holding is not None:
+            self._simulated_exit(trader, holding, at)
             return
-        touch_price = best if token_index == 0 else ONE - best
-        shares = max(round_down(usd / touch_price, SHARE_STEP), market.min_order_size)
-        slippage = market.tick_size * SIM_SLIPPAGE_TICKS
-        limit = min(touch_price + slippage, ONE - market.tick_size) if side == "BUY" \
-            else max(touch_price - slippage, market.tick_size)
+        for _ in range(MARKET_TRIES):
+            sm = trader.rng.choices(self._open_markets, cum_weights=self._open_weights)[0]
+            token_index = trader.choose_token(sm.winner_index)
+            self._touch(sm, at)
+            touch_price = self._touch_price(sm, token_index, "BUY")
+            mid = self._token_mid(sm, token_index)
+            if touch_price is not None and mid is not None and PRICE_BAND[0] <= mid <= PRICE_BAND[1]:
+                break
+        else:
+            return  # nothing worth buying this turn
+        market = sm.market
+        shares = max(round_down(stake(trader.choose_usd(), touch_price) / touch_price, SHARE_STEP),
+                     market.min_order_size)
+        limit = min(touch_price + market.tick_size * SIM_SLIPPAGE_TICKS, ONE - market.tick_size)
+        filled = self._simulated_order(trader, sm, at, token_index, "BUY", limit, shares)
+        if filled:
+            trader.bought(sm, market.tokens[token_index].token_id, token_index, filled)
+
+    def _simulated_exit(self, trader: SimulatedTrader, holding: Holding, at: datetime) -> None:
+        sm = holding.market
+        self._touch(sm, at)
+        touch_price = self._touch_price(sm, holding.token_index, "SELL")
+        if touch_price is None:
+            return
+        market = sm.market
+        limit = max(touch_price - market.tick_size * SIM_SLIPPAGE_TICKS, market.tick_size)
+        shares = trader.exit_shares(holding, market.min_order_size)
+        filled = self._simulated_order(trader, sm, at, holding.token_index, "SELL", limit, shares)
+        trader.sold(market.tokens[holding.token_index].token_id, filled)
+
+    def _simulated_order(self, trader: SimulatedTrader, sm: SimulatedMarket, at: datetime, token_index: int,
+                         side: Side, limit: Decimal, shares: Decimal) -> Decimal:
+        """Match a simulated trader's order (no account, nothing rests); returns the shares filled."""
         trades = self._match(sm, at, order_id=self._ids.hex32(), owner="", address=trader.profile.address,
                              token_index=token_index, side=side, price=limit, size=shares, order=None)
         self._counters["simulated_trades"] += len(trades)
+        return sum((t.size for t in trades), ZERO)
+
+    @staticmethod
+    def _token_mid(sm: SimulatedMarket, token_index: int) -> Decimal | None:
+        """The token's midpoint (the same test for either token, so skill is not bent by it)."""
+        bid, ask = sm.book.best_bid(), sm.book.best_ask()
+        if bid is None or ask is None:
+            return None
+        mid = (bid + ask) / 2
+        return mid if token_index == 0 else ONE - mid
+
+    @staticmethod
+    def _touch_price(sm: SimulatedMarket, token_index: int, side: Side) -> Decimal | None:
+        """The best price this token trades at now for a taker on `side`, in the token's terms."""
+        buy = (side == "BUY") == (token_index == 0)
+        best = sm.book.best_ask() if buy else sm.book.best_bid()
+        if best is None:
+            return None
+        return best if token_index == 0 else ONE - best
 
     def counters(self) -> dict[str, int]:
         with self._lock:

@@ -21,7 +21,7 @@ def _history(sync_every: timedelta | None, *, read_books: bool = False):
     clock = SimulatedClock(START)
     venue = Venue(clock, seed=11)
     venue.open_account(ALICE)
-    target = venue.markets()[-1]
+    target = [m for m in venue.markets() if m.end_date > START + timedelta(hours=3)][-1]
     step = sync_every or timedelta(minutes=30)
     placed = None
     while clock.now() < START + timedelta(hours=2):
@@ -33,8 +33,9 @@ def _history(sync_every: timedelta | None, *, read_books: bool = False):
                 if not market.closed:
                     venue.book(market.tokens[1].token_id)
         if placed is None and clock.now() >= START + timedelta(minutes=30):
-            best_bid = venue.book(target.tokens[0].token_id).bids[-1][0]
-            placed = venue.place(order(target.tokens[0].token_id, "BUY", str(best_bid), "50", maker=ALICE,
+            # a bid on the second token rests among the first token's asks, which buyers take
+            best_bid = venue.book(target.tokens[1].token_id).bids[-1][0]
+            placed = venue.place(order(target.tokens[1].token_id, "BUY", str(best_bid), "50", maker=ALICE,
                                        order_id="0x" + "12" * 32))
     venue.sync()
     return venue, venue.public_trades(taker_only=False)
@@ -111,9 +112,14 @@ def test_a_skilled_trader_trades_toward_the_outcome_and_an_unskilled_one_against
 
     by_name = {}
     for row in venue.public_trades():
-        by_name.setdefault(row.name, []).append(toward(row))
-    assert len(by_name["sharp"]) > 30 and all(by_name["sharp"])
-    assert len(by_name["wrong"]) > 30 and not any(by_name["wrong"])
+        by_name.setdefault(row.name, []).append(row)
+    sharp, wrong = by_name["sharp"], by_name["wrong"]
+    assert len(sharp) > 30 and all(toward(row) for row in sharp if row.side == "BUY")
+    assert len(wrong) > 30 and not any(toward(row) for row in wrong if row.side == "BUY")
+    for rows in (sharp, wrong):  # a sale only ever exits a position bought before
+        for i, row in enumerate(rows):
+            if row.side == "SELL":
+                assert any(earlier.side == "BUY" and earlier.asset == row.asset for earlier in rows[i + 1:])
 
 
 def test_consumed_simulated_liquidity_refills_over_time():
@@ -133,7 +139,8 @@ def test_consumed_simulated_liquidity_refills_over_time():
 def test_pause_stops_simulated_trading_and_resume_restarts_it():
     clock = SimulatedClock(START)
     venue = Venue(clock, seed=3, paused=True)
-    before = {m.tokens[0].token_id: venue.book(m.tokens[0].token_id) for m in venue.markets()[:5]}
+    lasting = [m for m in venue.markets() if m.end_date > START + timedelta(hours=2)][:5]
+    before = {m.tokens[0].token_id: venue.book(m.tokens[0].token_id) for m in lasting}
     clock.advance(timedelta(hours=1))
     assert venue.public_trades() == []
     assert all(venue.book(token).bids == view.bids for token, view in before.items())
