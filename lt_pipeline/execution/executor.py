@@ -374,6 +374,12 @@ def _decide_strategy(
                     SkipReason.DAILY_LOSS_LIMIT if pause_reason.startswith("daily loss") else SkipReason.PAUSED,
                     {"why": f"strategy paused: {pause_reason}"},
                 )
+            elif _arrived_while_paused(strategy, signal):
+                decision = Decision(
+                    OrderState.SKIPPED,
+                    SkipReason.PAUSED,
+                    {"why": f"arrived while the strategy was paused ({strategy['paused_at']:%Y-%m-%d %H:%M:%S} to {strategy['resumed_at']:%H:%M:%S} UTC)"},
+                )
             else:
                 decision = _decide_signal(signal, book, view, trader)
             lt_id = lt_order_id(strategy_id, signal.source_trade_id)
@@ -387,6 +393,12 @@ def _decide_strategy(
             else:
                 report.skip(str(decision.reason))
     return pending
+
+
+def _arrived_while_paused(strategy: dict, signal: Signal) -> bool:
+    """Signals of a pause that ended before any run saw them are still never placed late."""
+    paused_at, resumed_at = strategy.get("paused_at"), strategy.get("resumed_at")
+    return bool(paused_at and resumed_at and paused_at <= signal.detected_at <= resumed_at)
 
 
 def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader: ClobTrader) -> Decision:

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 SETTING_NAMES = tuple(LtStrategySettings.model_fields)
 SIGNATURE_TYPES = (0, 1, 2)  # EOA, Polymarket proxy (email/magic), Gnosis safe
-_ATTEMPTS = 5  # optimistic retries when two writers change one strategy at the same moment
+_ATTEMPTS = 10  # optimistic retries when two writers change one strategy at the same moment
 
 
 class StrategyError(ValueError):
@@ -355,7 +355,7 @@ def pause(
         if current.is_paused:
             return None
         return (
-            {"is_paused": True, "pause_reason": reason},
+            {"is_paused": True, "pause_reason": reason, "paused_at": now},
             {"is_paused": [False, True], "pause_reason": [current.pause_reason, reason]},
         )
 
@@ -386,7 +386,8 @@ def resume(engine: Engine, strategy_id: str, now: datetime) -> Strategy:
                 "raise max_daily_loss_usd or resume after 00:00 UTC"
             )
         return (
-            {"is_paused": False, "pause_reason": None},
+            # paused_at stays: with resumed_at it bounds the pause, whose signals stay skipped.
+            {"is_paused": False, "pause_reason": None, "resumed_at": now},
             {"is_paused": [True, False], "pause_reason": [current.pause_reason, None]},
         )
 

@@ -264,6 +264,7 @@ lt_strategies = Table(
     Column("is_paused", Boolean, nullable=False, server_default="0"),
     Column("pause_reason", Text),
     Column("paused_at", UtcDateTime),
+    Column("resumed_at", UtcDateTime),
     Column("launched_at", UtcDateTime),
     Column("ft_config_hash", String(64)),
     Column("ft_config_json", Text),

@@ -186,3 +186,21 @@ def test_missing_credentials_fail_the_strategy_not_the_tick(live):
     report = run_executor(engine, live.harness.clock, live.books, trader_for)
     assert "LT_PRIVATE_KEY_BOB" in report.failed[bad]
     assert live.lt_orders(good) and not live.lt_orders(bad)
+
+
+def test_signals_of_a_pause_that_ended_between_ticks_are_still_skipped(live):
+    from lt_pipeline.execution.strategies import pause, resume
+
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now())
+    pause(engine, strategy, "operator break", live.harness.clock.now())
+    live.harness.execution_tick()  # signals arrive while paused; no executor run sees them yet
+    during = {o.source_trade_id for o in ft_orders_of(engine, "FT_TEST_FIXED") if o.order_time > live.harness.clock.now() - timedelta(minutes=1)}
+    resume(engine, strategy, live.harness.clock.now())
+    live.harness.execution_tick()
+    run_executor(engine, live.harness.clock, live.books, lambda user: live.trader)
+    orders = {o.source_trade_id: o for o in live.lt_orders(strategy)}
+    assert during and during <= set(orders)
+    for trade_id in during:
+        assert orders[trade_id].status == "SKIPPED" and orders[trade_id].order_id is None
+    assert any(o.order_id for o in orders.values()), "signals after the resume are placed"

@@ -203,6 +203,7 @@ def upgrade() -> None:
     sa.Column('is_paused', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('pause_reason', sa.Text(), nullable=True),
     sa.Column('paused_at', lt_pipeline.ledger.types.UtcDateTime(), nullable=True),
+    sa.Column('resumed_at', lt_pipeline.ledger.types.UtcDateTime(), nullable=True),
     sa.Column('launched_at', lt_pipeline.ledger.types.UtcDateTime(), nullable=True),
     sa.Column('ft_config_hash', sa.String(length=64), nullable=True),
     sa.Column('ft_config_json', sa.Text(), nullable=True),
