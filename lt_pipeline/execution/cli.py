@@ -21,6 +21,7 @@ from lt_pipeline.execution.strategies import (
     edit_limits,
     ensure_user,
     get_strategy,
+    get_user,
     launch,
     list_strategies,
     pause,
@@ -121,9 +122,9 @@ def _setting_values(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _user(args, context) -> int:
-    user = ensure_user(
-        context.engine, args.user_id, args.name or args.user_id, args.funder, args.signature_type, now=context.now()
-    )
+    existing = get_user(context.engine, args.user_id)
+    name = args.name or (existing.display_name if existing else args.user_id)
+    user = ensure_user(context.engine, args.user_id, name, args.funder, args.signature_type, now=context.now())
     funder = user.funder_address or "the key's own address"
     print(f"user {user.user_id} ({user.display_name}): trades from {funder}, signature type {user.signature_type}")
     return 0
@@ -212,7 +213,7 @@ def _show(args, context) -> int:
     strategy = get_strategy(context.engine, args.strategy_id)
     print(f"{strategy.strategy_id}  {strategy.display_name}")
     print(f"  user {strategy.user_id}, FT wallet {strategy.ft_wallet_id}, status {strategy.status}"
-          + (f" ({strategy.pause_reason})" if strategy.is_paused else ""))
+          + (f" ({strategy.pause_reason}, since {_when(strategy.paused_at)})" if strategy.is_paused else ""))
     print(f"  launched {strategy.launched_at.isoformat() if strategy.launched_at else 'not yet'}")
     print(f"  FT config {strategy.ft_config_hash[:12] if strategy.ft_config_hash else '-'}"
           f" ({'follows FT edits' if strategy.settings.sync_ft_changes else 'kept as copied'})")
@@ -243,6 +244,10 @@ def _shown(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
 
 def _limits(settings: LtStrategySettings) -> str:

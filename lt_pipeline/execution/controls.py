@@ -114,6 +114,9 @@ def halt(engine: Engine, reason: str, now: datetime, *, traders: Mapping[str, Cl
     for user_id, rows in sorted(by_user.items()):
         try:
             trader = traders[user_id]
+        except KeyError:
+            report.failures.append(f"user {user_id}: no trader given to cancel {len(rows)} order(s)")
+            continue
         except Exception as error:  # no credentials, venue down while deriving keys ...: that user only
             report.failures.append(f"user {user_id}: no trader to cancel {len(rows)} order(s) ({_said(error)})")
             continue
@@ -209,7 +212,7 @@ def _said(error: Exception) -> str:
     # Our credential and venue errors carry safe messages; anything else shows only its type.
     from lt_pipeline.execution.credentials import CredentialsError
 
-    if isinstance(error, (CredentialsError, VenueError, KeyError)):
+    if isinstance(error, (CredentialsError, VenueError)):
         return str(error)
     return type(error).__name__
 

@@ -76,6 +76,8 @@ class Strategy:
     settings_version: int
     created_at: datetime
     updated_at: datetime
+    paused_at: datetime | None = None  # the last pause; kept after a resume, so that with resumed_at
+    resumed_at: datetime | None = None  # it bounds the window whose signals stay skipped
 
     @property
     def status(self) -> str:
@@ -87,12 +89,15 @@ class Strategy:
         return "live" if self.launched_at is not None else "not launched"
 
     def may_place(self, signal_at: datetime) -> bool:
-        """Whether this strategy may act on a signal made at `signal_at` (global halt aside)."""
-        return (
-            self.status == "live"
-            and self.launched_at is not None
-            and ensure_utc(signal_at, "signal_at") >= self.launched_at
+        """Whether this strategy may act on a signal made at `signal_at` (global halt aside): live now,
+        made at or after launch, and not during the last pause (never placed late after a resume)."""
+        signal_at = ensure_utc(signal_at, "signal_at")
+        if self.status != "live" or self.launched_at is None or signal_at < self.launched_at:
+            return False
+        during_pause = (
+            self.paused_at is not None and self.resumed_at is not None and self.paused_at <= signal_at <= self.resumed_at
         )
+        return not during_pause
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,8 @@ def _strategy(row) -> Strategy:
         settings_version=row.settings_version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        paused_at=row.paused_at,
+        resumed_at=row.resumed_at,
     )
 
 
@@ -521,6 +528,8 @@ def snapshot(strategy: Strategy) -> dict[str, Any]:
         "is_active": strategy.is_active,
         "is_paused": strategy.is_paused,
         "pause_reason": strategy.pause_reason,
+        "paused_at": strategy.paused_at.isoformat() if strategy.paused_at else None,
+        "resumed_at": strategy.resumed_at.isoformat() if strategy.resumed_at else None,
     }
 
 

@@ -4,6 +4,7 @@ the daily loss stop, and the version history each change leaves behind."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -118,6 +119,9 @@ def test_pause_and_resume_are_recorded_and_a_paused_strategy_places_nothing(ledg
     assert again.pause_reason == "news event"  # a second pause changes nothing
     resumed = resume(ledger, strategy_id, T0 + timedelta(minutes=10))
     assert resumed.status == "live" and resumed.pause_reason is None
+    assert (resumed.paused_at, resumed.resumed_at) == (T0 + timedelta(minutes=5), T0 + timedelta(minutes=10))
+    assert not resumed.may_place(T0 + timedelta(minutes=7))  # made while paused: never placed late
+    assert resumed.may_place(T0 + timedelta(minutes=11)) and resumed.may_place(T0 + timedelta(minutes=4))
     history = strategy_versions(ledger, strategy_id)
     assert [v.source for v in history] == ["create", "edit", "edit", "edit"]
     assert history[2].changes == {"is_paused": [False, True], "pause_reason": [None, "news event"]}
@@ -193,3 +197,33 @@ def test_version_rows_are_valid_json_with_exact_decimals(ledger):
     assert [s["starting_capital"] for s in settings] == ["1000", "1500.25"]
     assert settings[0]["slippage_tolerance_pct"] == "2.5"
     assert json.loads(json.dumps(settings))  # round-trips as plain JSON
+
+
+def test_concurrent_edits_all_land_with_one_version_each(ledger):
+    strategy_id = create_strategy(ledger, "alice", "FT_ALPHA", {}, T0)
+    edits = [
+        {"max_order_size_usd": "40"}, {"max_position_size_usd": "90"},
+        {"order_ttl_seconds": "120"}, {"slippage_tolerance_pct": "4"},
+    ]
+    barrier = threading.Barrier(len(edits))
+    errors: list[BaseException] = []
+
+    def edit(changes):
+        barrier.wait()
+        try:
+            edit_limits(ledger, strategy_id, changes, T0 + timedelta(minutes=1))
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=edit, args=(changes,)) for changes in edits]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    settings = get_strategy(ledger, strategy_id).settings
+    assert (settings.max_order_size_usd, settings.max_position_size_usd) == (Decimal("40"), Decimal("90"))
+    assert (settings.order_ttl_seconds, settings.slippage_tolerance_pct) == (120, Decimal("4"))
+    history = strategy_versions(ledger, strategy_id)
+    assert [v.settings_version for v in history] == [1, 2, 3, 4, 5]
+    assert sorted(next(iter(v.changes)) for v in history[1:]) == sorted(next(iter(e)) for e in edits)
