@@ -15,6 +15,7 @@ import dagster as dg
 from lt_pipeline.clock import SimulatedClock, register_clock
 from lt_pipeline.defs.jobs import EXECUTION_ASSETS, RESOLUTION_ASSETS
 from lt_pipeline.defs.resources import ClockResource, build_resources
+from lt_pipeline.execution.summary import format_twins, twin_summaries
 from lt_pipeline.forward_test.summary import format_summary, ft_summary
 from lt_pipeline.ledger import migrate
 from lt_pipeline.ledger.engine import make_engine
@@ -60,14 +61,65 @@ def start_demo(settings: Settings, seed: int, *, start: datetime = DEMO_START, f
     return DemoRun(settings, clock, emulator, resources, dg.DagsterInstance.ephemeral())
 
 
-def run_demo(settings: Settings, *, minutes: int, seed: int, tick_minutes: int = 2, resolve_every: int = 10, faults=None, out=sys.stdout) -> DemoRun:
+TWINS = 4
+TWIN_SETTINGS = {
+    "starting_capital": "500",
+    "slippage_tolerance_pct": "3",
+    "order_type": "GTC",
+    "min_order_size_usd": "1",
+    "max_order_size_usd": "25",
+    "max_position_size_usd": "75",
+    "max_total_exposure_usd": "300",
+    "order_ttl_seconds": 300,
+}
+
+
+def launch_twins(demo: DemoRun, count: int = TWINS, out=sys.stdout) -> list[str]:
+    """Live twins for the FT wallets that have traded most so far (the seed's names when none has)."""
+    from sqlalchemy import func, select
+
+    from lt_pipeline.execution.strategies import create_strategy, ensure_user, launch
+    from lt_pipeline.ledger.schema import ft_orders
+
+    engine = make_engine(demo.settings.ledger_url)
+    now = demo.clock.now()
+    with engine.connect() as connection:
+        busiest = [
+            row.wallet_id
+            for row in connection.execute(
+                select(ft_orders.c.wallet_id, func.count().label("n"))
+                .group_by(ft_orders.c.wallet_id)
+                .order_by(func.count().desc(), ft_orders.c.wallet_id)
+                .limit(count)
+            )
+        ]
+    wallets = busiest or ["FT_HIGH_CONVICTION", "FT_MODEL_BALANCED", "FT_SHARP_SHOOTER"][:count]
+    ensure_user(engine, demo.settings.default_user, "Demo user", now=now)
+    strategy_ids = []
+    for wallet_id in wallets:
+        strategy = create_strategy(engine, demo.settings.default_user, wallet_id, TWIN_SETTINGS, now)
+        strategy_id = getattr(strategy, "strategy_id", strategy)
+        launch(engine, strategy_id, now)
+        strategy_ids.append(strategy_id)
+    print(f"  launched live twins: {', '.join(strategy_ids)}", file=out, flush=True)
+    return strategy_ids
+
+
+def run_demo(
+    settings: Settings, *, minutes: int, seed: int, tick_minutes: int = 2, resolve_every: int = 10, faults=None,
+    twins: int = TWINS, twins_after_minutes: int = 4, out=sys.stdout,
+) -> DemoRun:
     demo = start_demo(settings, seed, faults=faults)
     elapsed = 0
+    launched = twins == 0
     while elapsed < minutes:
         step = min(tick_minutes, minutes - elapsed)
         demo.clock.advance(timedelta(minutes=step))
         elapsed += step
         demo.tick(EXECUTION_ASSETS)
+        if not launched and elapsed >= twins_after_minutes:
+            launch_twins(demo, twins, out)
+            launched = True
         if elapsed % resolve_every == 0 or elapsed >= minutes:
             demo.tick(RESOLUTION_ASSETS)
         print(f"  t+{elapsed:>4} min  {demo.clock.now():%Y-%m-%d %H:%M} UTC", file=out, flush=True)
@@ -100,5 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(demo.settings.ledger_url)
     print()
     print(format_summary(ft_summary(engine)))
+    print()
+    print(format_twins(twin_summaries(engine)))
     demo.emulator.stop()
     return 0

@@ -5,6 +5,7 @@ import dagster as dg
 from lt_pipeline.defs.forward_test.assets import ft_orders, ft_wallets
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, LiveTradingResource, VenueResource
 from lt_pipeline.execution.executor import BookSource, run_executor
+from lt_pipeline.execution.fills import refresh_fills
 from lt_pipeline.execution.ft_sync import follow_ft_changes
 
 
@@ -44,5 +45,28 @@ def lt_orders(
             "skip_reasons": ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none",
             "strategies_failed": len(report.failed),
             "submit_seconds": round(report.submit_seconds, 3),
+        }
+    )
+
+
+@dg.asset(
+    group_name="live",
+    deps=[lt_orders],
+    description="Fills of our orders with their settlement status, LT order execution derived from them, TTL cancels.",
+)
+def lt_fills(ledger: LedgerResource, clock: ClockResource, live: LiveTradingResource) -> dg.MaterializeResult:
+    report = refresh_fills(ledger.engine, live.pool(ledger.engine).trader, clock.clock)
+    return dg.MaterializeResult(
+        metadata={
+            "users": report.users,
+            "trades_read": report.trades_read,
+            "fills_new": report.fills_new,
+            "fills_changed": report.fills_changed,
+            "fills_reversed": report.fills_reversed,
+            "filled": report.filled,
+            "cancelled_ttl": report.cancelled_ttl,
+            "cancelled_market_closed": report.cancelled_market_closed,
+            "awaiting_reconciliation": report.awaiting_reconciliation,
+            "users_failed": len(report.failed_users),
         }
     )
