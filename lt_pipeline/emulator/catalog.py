@@ -13,7 +13,7 @@ from lt_pipeline.emulator.scenario import VOID, MarketSpec, TraderSpec
 
 VOID_SHARE = 0.03
 NEG_RISK_SHARE = 0.15
-SHORT_SHARE = 0.1  # of a listing: crypto Up/Down markets ending 10-30 minutes out, so a short session sees resolutions
+SHORT_SHARE = 0.15  # of a listing: crypto Up/Down markets ending 10-30 minutes out, so a short session sees resolutions
 SHORT_MINUTES = (10, 15, 15, 20, 30)
 TYPICAL_SIZES_USD = (20, 30, 50, 75, 100, 150, 200, 300, 500)
 LIQUIDITY_RANGE = (2_000, 200_000)  # USD, as Gamma reports it
@@ -67,7 +67,7 @@ def random_traders(rng: random.Random, count: int) -> list[TraderSpec]:
 
 
 def short_market(rng: random.Random) -> MarketSpec:
-    """A crypto Up/Down market over the next 10-30 minutes, priced near a coin flip."""
+    """A crypto Up/Down market over the next 10-30 minutes, priced near a coin flip (never void)."""
     coin = rng.choice(_COINS)[0]
     minutes = rng.choice(SHORT_MINUTES)
     price = round(rng.uniform(0.42, 0.58), 2)
@@ -78,7 +78,7 @@ def short_market(rng: random.Random) -> MarketSpec:
         category="crypto",
         outcomes=outcomes,
         start_price=Decimal(str(price)),
-        outcome=_drawn_outcome(rng, outcomes, price),
+        outcome=outcomes[0] if rng.random() < price else outcomes[1],  # a price move is never voided
         depth=rng.choice([200, 300, 500]),
     )
 

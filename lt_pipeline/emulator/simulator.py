@@ -28,7 +28,7 @@ SIZE_SPREAD = 0.45  # lognormal sigma of an ordinary bet around the typical size
 PRICE_BAND = (Decimal("0.05"), Decimal("0.95"))  # traders look for another market rather than pay outside this
 MARKET_TRIES = 4
 SIM_SLIPPAGE_TICKS = 2  # how far past the touch a simulated trader's order may walk the book
-SHORT_MARKET_WEIGHT = 3  # short markets (crypto Up/Down) draw more of the traders' attention
+SHORT_MARKET_WEIGHT = 4  # short markets (crypto Up/Down) draw more of the traders' attention
 DAY = timedelta(days=1)
 _MASK64 = (1 << 64) - 1
 ONE = Decimal("1")
