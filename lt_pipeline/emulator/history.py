@@ -33,8 +33,8 @@ from lt_pipeline.emulator.simulator import (
 )
 from lt_pipeline.emulator.types import MakerFill, Side, SimTrader, TradeRecord
 
-TRADE_COUNT = (30, 120)  # past trades per trader, scaled by how active it is
-TRADES_PER_HOURLY_TRADE = 4  # past trades per unit of trades_per_hour, before the bounds
+TRADE_COUNT = (30, 120)  # past orders per trader (a row per level each crosses), scaled by activity
+TRADES_PER_HOURLY_TRADE = 4  # past orders per unit of trades_per_hour, before the bounds
 LATEST_END = timedelta(minutes=15)  # the most recent past market ended this long before the venue opened
 TRADED_SHARE_OF_LIFE = 0.9  # nobody trades a decided market: past trades fall before its last tenth
 PATH_VARIANCE = (0.5, 4.0)  # bounds of a market's total log-odds variance over its life

@@ -13,10 +13,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from itertools import accumulate
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 from lt_pipeline.clock import Clock, ensure_utc, from_unix
 from lt_pipeline.emulator.accounts import Accounts
