@@ -128,11 +128,12 @@ def _refresh_user(
     trades = read_trades(trader, since, report.bad_records)
     report.trades_read += len(trades)
     ours = [fill for trade in trades for fill in fills_of(trade, placed)]
-    # A filled GTC whose trade failed is not read above; where it now stands decides what it becomes.
+    # A filled GTC whose trade failed was not read above; where it now stands decides what it becomes.
     views |= read_venue_orders(trader, [
         placed[fill.order_id] for fill in ours
-        if fill.status == FillStatus.FAILED and fill.order_id not in views and placed[fill.order_id].order_type == "GTC"
-    ])
+        if fill.status == FillStatus.FAILED and placed[fill.order_id].status == OrderState.FILLED.name
+        and placed[fill.order_id].order_type == "GTC"
+    ], list_open=False)
     report.awaiting_reconciliation += len(
         {(t.trade_id, oid) for t in trades for oid in our_order_ids(t, trader.funder) if oid not in placed}
     )
@@ -145,7 +146,7 @@ def _refresh_user(
         report.orders_refreshed += refresh_order_rows(connection, views, now)
         touched = changes.lt_order_ids | {placed[oid].lt_order_id for oid in views}
         touched |= {p.lt_order_id for p in placed.values() if p.awaiting_fills}
-        resting = {placed[oid].lt_order_id: resting_for(placed[oid].order_type, views, oid) for oid in placed}
+        resting = {p.lt_order_id: resting_for(p.order_type, views, oid) for oid, p in placed.items() if p.lt_order_id in touched}
         outcome = update_lt_orders(connection, touched, resting, now)
         report.lt_orders_updated += outcome.updated
         report.filled += outcome.filled
@@ -266,15 +267,18 @@ def read_trades(trader: ClobTrader, since: datetime | None, bad_records: list[st
     return trades
 
 
-def read_venue_orders(trader: ClobTrader, wanted: Iterable[PlacedOrder]) -> dict[str, VenueOrder | None]:
-    """The venue's record of each wanted order: one open-orders read, then one read per order that is no
-    longer open. None means the venue has no record (usual for FOK/FAK); an order whose read failed is
-    left out, so nothing is concluded about it this time."""
+def read_venue_orders(
+    trader: ClobTrader, wanted: Iterable[PlacedOrder], *, list_open: bool = True
+) -> dict[str, VenueOrder | None]:
+    """The venue's record of each wanted order: one open-orders read (unless `list_open` is False, for
+    orders known to be off the book), then one read per order not among them. None means the venue has
+    no record (usual for FOK/FAK); an order whose read failed is left out, so nothing is concluded
+    about it this time."""
     wanted = list(wanted)
     if not wanted:
         return {}
     views: dict[str, VenueOrder | None] = {}
-    for raw in trader.open_orders():
+    for raw in trader.open_orders() if list_open else ():
         try:
             record = parse_order(raw)
         except BadPayload:
@@ -512,6 +516,11 @@ def update_lt_orders(
     return result
 
 
+# The exact figures that change only when the counting fills do (ratios derived from them are left out:
+# PostgreSQL keeps 18 decimal places of a repeating quotient, so they never compare equal).
+_FROM_FILLS = ("executed_shares", "executed_usd", "fees_usd", "first_fill_at", "fully_filled_at")
+
+
 def _counted_fills(connection: Connection, lt_order_ids: list[str]) -> dict[str, list]:
     rows = connection.execute(
         select(fills.c.lt_order_id, fills.c.price, fills.c.size, fills.c.fee_usd, fills.c.matched_at)
@@ -529,6 +538,8 @@ def _update_one(connection: Connection, row, metrics: FillMetrics, resting: Rest
     order_size = row["original_size"]
     state = next_state(current, metrics.executed_shares, order_size, resting)
     values = _execution_values(row, metrics, order_size)
+    if state == current and all(values[name] == row[name] for name in _FROM_FILLS):
+        return  # nothing new: re-reading the same trades writes nothing
     values.update(status=state.name, updated_at=now)
     if state == OrderState.CANCELLED and current != OrderState.CANCELLED:
         values["cancelled_at"] = now

@@ -68,6 +68,9 @@ def test_a_resting_order_fills_in_parts_and_reports_what_filled(world):
     assert (fill.trader_side, fill.side, fill.size, fill.price, fill.status) == ("MAKER", "BUY", D("8"), D("0.5"), "MATCHED")
     [venue_row] = world.rows(schema.orders, lt_order_id=lt_id)
     assert (venue_row.status, venue_row.size_matched) == ("LIVE", D("8"))
+    unchanged = refresh(world)  # the open order is read again, but nothing about it changed
+    assert (unchanged.fills_new, unchanged.lt_orders_updated) == (0, 0)
+    assert world.lt_order(lt_id).updated_at == order.updated_at
 
     world.clock.advance(timedelta(seconds=1))
     cross(world, seller, "SELL", "0.50", "12")
