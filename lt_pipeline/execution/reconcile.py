@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_GRACE = timedelta(seconds=30)
 IN_FLIGHT_STATES = (OrderState.UNKNOWN.name, OrderState.INTENT_STORED.name, OrderState.SUBMITTED.name)
+GIVEN_UP_STATES = (OrderState.NEVER_ARRIVED.name, OrderState.REJECTED.name)
 
 
 def reconcile_cursor(user_id: str) -> str:
@@ -148,7 +149,18 @@ class _UserReconciliation:
         found, lost, unknown = self._look_up(in_flight, trades)
         with self.engine.connect() as connection:
             strays = self._strays(connection, open_now, trades, set(placed) | {row.order_id for row in found}, now)
-        found += self._cancel_late_arrivals([row for row, _, _ in strays if row is not None])
+        late = [row for row, _, _ in strays if row is not None]
+        self._read_records([row.order_id for row in late])
+        # An order the ledger gave up on (never arrived, rejected) that rests at the venue after all, e.g.
+        # a submit slower than the grace: it was never meant to be placed again, so it is cancelled.
+        given_up = [oid for oid in open_now if oid in placed and placed[oid].status in GIVEN_UP_STATES]
+        self._cancel_resting([row.order_id for row in late] + given_up)
+        found += late
+        self.report.discrepancies += [
+            Discrepancy(self.user_id, "order", oid, None, True,
+                        f"open at the venue although its LT order is {placed[oid].status}: cancelled")
+            for oid in given_up
+        ]
 
         with self.engine.begin() as connection:
             for row, why in unknown:
@@ -326,18 +338,15 @@ class _UserReconciliation:
             strays.append((row, order_id, trade_id))
         return strays
 
-    def _cancel_late_arrivals(self, rows: list) -> list:
-        """An order the ledger had given up on (never arrived, rejected) that the venue holds after all is
-        recorded, and cancelled if it rests: it was never meant to be placed again."""
-        resting = [row.order_id for row in rows if (rec := self.records.get(row.order_id)) is not None and rec.resting == Resting.OPEN]
-        if resting:
-            try:
-                self.trader.cancel(resting)
-            except VenueError as error:
-                log.warning("cancel of %d order(s) that arrived late failed: %s", len(resting), error.message)
-            self._read_records(resting, again=True)
-        self._read_records([row.order_id for row in rows])
-        return rows
+    def _cancel_resting(self, order_ids: list[str]) -> None:
+        resting = [oid for oid in order_ids if (rec := self.records.get(oid)) is not None and rec.resting == Resting.OPEN]
+        if not resting:
+            return
+        try:
+            self.trader.cancel(resting)
+        except VenueError as error:
+            log.warning("cancel of %d order(s) placed against the ledger's word failed: %s", len(resting), error.message)
+        self._read_records(resting, again=True)
 
     def _report_strays(self, strays: list[tuple], adopted: dict[str, str]) -> None:
         for row, order_id, trade_id in strays:

@@ -204,7 +204,12 @@ def record_answer(world: LiveWorld, lt_id: str, plan: OrderPlan, result: SubmitR
             values.update(status=OrderState.REJECTED.name, rejection_reason=result.reason)
         else:
             values["status"] = OrderState.UNKNOWN.name
-        connection.execute(update(schema.lt_orders).where(schema.lt_orders.c.lt_order_id == lt_id).values(**values))
+        # As the executor: only an order still waiting for its answer takes it.
+        connection.execute(
+            update(schema.lt_orders)
+            .where(schema.lt_orders.c.lt_order_id == lt_id, schema.lt_orders.c.status == OrderState.INTENT_STORED.name)
+            .values(**values)
+        )
 
 
 def _accepted_state(plan: OrderPlan, result: SubmitResult) -> OrderState:
@@ -214,11 +219,6 @@ def _accepted_state(plan: OrderPlan, result: SubmitResult) -> OrderState:
     if filled >= plan.order_shares:
         return OrderState.FILLED
     return OrderState.PARTIALLY_FILLED if plan.order_type == "GTC" else OrderState.CANCELLED
-
-
-def mark_stale(world: LiveWorld, lt_id: str, seconds: int = 120) -> None:
-    """Move the clock past the reconciliation grace for an order left in flight."""
-    world.emulator.clock.advance(timedelta(seconds=seconds))
 
 
 def decisions(world: LiveWorld, lt_id: str) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from lt_pipeline.execution.fills import refresh_fills
 from lt_pipeline.execution.reconcile import reconcile
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.models import VenueUnavailable
-from lt_pipeline.venues.polymarket.trading import Outcome
+from lt_pipeline.venues.polymarket.trading import Outcome, SignedIntent
 from lt_pipeline_tests.emulator.fixtures import start_emulator
 from lt_pipeline_tests.live.builders import (
     counterparty,
@@ -25,6 +25,7 @@ from lt_pipeline_tests.live.builders import (
     make_world,
     market_plan,
     place,
+    record_answer,
 )
 
 D = Decimal
@@ -122,6 +123,29 @@ def test_an_answer_never_recorded_is_found_by_its_trades_when_the_venue_keeps_no
     assert (row.order_type, row.original_size, row.size_matched) == ("FOK", D("19.0476"), D("19.0476"))
     assert order.submitted_at is not None and order.fill_latency_ms is not None
     assert venue_orders_with(world, order.order_id)[1][0].size == D("19.0476")
+
+
+@pytest.mark.parametrize("answer_recorded", [False, True], ids=["answer-lost", "answer-recorded"])
+def test_an_order_arriving_after_it_was_given_up_is_recorded_and_cancelled(world, answer_recorded):
+    plan = limit_plan("BUY", "0.45", "10")
+    lt_id = place(world, plan, submit=False)
+    world.clock.advance(GRACE)
+    run(world)
+    stored = world.lt_order(lt_id)
+    assert stored.status == "NEVER_ARRIVED"
+    # The submit was only slow: it reaches the venue now and rests there.
+    [result] = world.trader.submit([SignedIntent.from_json(stored.order_id, stored.signed_order_json)])
+    assert result.outcome == Outcome.ACCEPTED and world.emulator.venue.get_order(stored.order_id).status == "LIVE"
+    if answer_recorded:
+        record_answer(world, lt_id, plan, result)  # too late to change the state; the orders row is written
+
+    report = run(world)
+    assert world.emulator.venue.get_order(stored.order_id).status == "CANCELED"
+    assert world.lt_order(lt_id).status == "NEVER_ARRIVED"  # never meant to be placed again
+    [row] = world.rows(schema.orders, lt_order_id=lt_id)
+    assert row.status == "CANCELED"
+    assert [(d.kind, d.order_id, d.repaired) for d in report.discrepancies] == [("order", stored.order_id, True)]
+    assert run(world).discrepancies == []
 
 
 class UnreadableOrders:
