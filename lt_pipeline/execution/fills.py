@@ -33,14 +33,13 @@ from lt_pipeline.execution.lifecycle import (
 )
 from lt_pipeline.execution.venue_orders import (
     MARKET_ORDER_TYPES,
+    OrderRecords,
     OurFill,
     Resting,
     VenueOrder,
-    VenueTrade,
     fills_of,
     our_order_ids,
-    parse_order,
-    parse_trade,
+    read_trades,
 )
 from lt_pipeline.ledger.schema import (
     fills,
@@ -54,7 +53,7 @@ from lt_pipeline.ledger.schema import (
 from lt_pipeline.ledger.writes import insert_missing, read_cursor, upsert, write_cursor
 from lt_pipeline.money import ZERO
 from lt_pipeline.quality.measures import exact, fill_rate, slippage_cents, slippage_pct, vwap
-from lt_pipeline.venues.polymarket.models import BadPayload, VenueError
+from lt_pipeline.venues.polymarket.models import VenueError
 from lt_pipeline.venues.polymarket.trading import ClobTrader
 
 log = logging.getLogger(__name__)
@@ -124,16 +123,21 @@ def _refresh_user(
         since = trades_since(connection, user_id, fills_cursor(user_id), window)
     # The venue's order records are read before its trades, so every match an order record counts is
     # also among the trades read after it: a DONE order is never taken for cancelled for want of a fill.
-    views = read_venue_orders(trader, [p for p in placed.values() if p.status in ACTIVE_STATES])
+    records = OrderRecords(trader, report.bad_records)
+    active = [oid for oid, p in placed.items() if p.status in ACTIVE_STATES]
+    if active:
+        records.read_open()
+        records.read(active)
     trades = read_trades(trader, since, report.bad_records)
     report.trades_read += len(trades)
     ours = [fill for trade in trades for fill in fills_of(trade, placed)]
     # A filled GTC whose trade failed was not read above; where it now stands decides what it becomes.
-    views |= read_venue_orders(trader, [
-        placed[fill.order_id] for fill in ours
+    records.read(
+        fill.order_id for fill in ours
         if fill.status == FillStatus.FAILED and placed[fill.order_id].status == OrderState.FILLED.name
         and placed[fill.order_id].order_type == "GTC"
-    ], list_open=False)
+    )
+    seen = {oid: records.get(oid) for oid in records.records if oid in placed}
     report.awaiting_reconciliation += len(
         {(t.trade_id, oid) for t in trades for oid in our_order_ids(t, trader.funder) if oid not in placed}
     )
@@ -143,10 +147,10 @@ def _refresh_user(
         report.fills_new += changes.new
         report.fills_changed += changes.changed
         report.fills_reversed += changes.reversed
-        report.orders_refreshed += refresh_order_rows(connection, views, now)
-        touched = changes.lt_order_ids | {placed[oid].lt_order_id for oid in views}
+        report.orders_refreshed += refresh_order_rows(connection, seen, now)
+        touched = changes.lt_order_ids | {placed[oid].lt_order_id for oid in seen}
         touched |= {p.lt_order_id for p in placed.values() if p.awaiting_fills}
-        resting = {p.lt_order_id: resting_for(p.order_type, views, oid) for oid, p in placed.items() if p.lt_order_id in touched}
+        resting = {p.lt_order_id: records.resting(oid, p.order_type) for oid, p in placed.items() if p.lt_order_id in touched}
         outcome = update_lt_orders(connection, touched, resting, now)
         report.lt_orders_updated += outcome.updated
         report.filled += outcome.filled
@@ -253,57 +257,6 @@ def trades_since(connection: Connection, user_id: str, cursor_name: str, window:
     return min(starts) - window if starts else None
 
 
-# --- reading the venue ------------------------------------------------------------------------------------
-
-
-def read_trades(trader: ClobTrader, since: datetime | None, bad_records: list[str]) -> list[VenueTrade]:
-    """The user's trades since `since` (all when None), parsed; a malformed one is reported and skipped."""
-    trades = []
-    for raw in trader.trades(after=since):
-        try:
-            trades.append(parse_trade(raw))
-        except BadPayload as error:
-            bad_records.append(f"trade {_raw_id(raw)}: {error.message}")
-    return trades
-
-
-def read_venue_orders(
-    trader: ClobTrader, wanted: Iterable[PlacedOrder], *, list_open: bool = True
-) -> dict[str, VenueOrder | None]:
-    """The venue's record of each wanted order: one open-orders read (unless `list_open` is False, for
-    orders known to be off the book), then one read per order not among them. None means the venue has
-    no record (usual for FOK/FAK); an order whose read failed is left out, so nothing is concluded
-    about it this time."""
-    wanted = list(wanted)
-    if not wanted:
-        return {}
-    views: dict[str, VenueOrder | None] = {}
-    for raw in trader.open_orders() if list_open else ():
-        try:
-            record = parse_order(raw)
-        except BadPayload:
-            continue
-        views[record.order_id] = record
-    for placed in wanted:
-        if placed.order_id in views:
-            continue
-        try:
-            raw = trader.order(placed.order_id)
-            views[placed.order_id] = None if raw is None else parse_order(raw)
-        except (VenueError, BadPayload) as error:
-            log.warning("order %s: venue record unreadable this time: %s", placed.order_id, error)
-    return {order_id: views[order_id] for order_id in (p.order_id for p in wanted) if order_id in views}
-
-
-def resting_for(order_type: str, views: Mapping[str, VenueOrder | None], order_id: str) -> Resting | None:
-    """Where the order stands at the venue; None when we do not know (a GTC not read, or without a record)."""
-    record = views.get(order_id)
-    if record is not None:
-        return record.resting
-    # A FOK/FAK never rests, and the venue keeps no readable record of one (API.md §6.1).
-    return Resting.DONE if order_type in MARKET_ORDER_TYPES else None
-
-
 # --- writing fills ------------------------------------------------------------------------------------------
 
 
@@ -386,11 +339,11 @@ def _fill_row(fill: OurFill, lt_order_id: str, now: datetime) -> dict:
     }
 
 
-def refresh_order_rows(connection: Connection, views: Mapping[str, VenueOrder | None], now: datetime) -> int:
+def refresh_order_rows(connection: Connection, records: Mapping[str, VenueOrder | None], now: datetime) -> int:
     """Copy the venue's status and matched size onto our `orders` rows (orders with a record only: a
-    FOK/FAK's matched size is its fills', set by `update_lt_orders`)."""
+    FOK/FAK's matched size is its fills', set by `update_lt_orders`). `records` maps hash -> record."""
     refreshed = 0
-    for order_id, record in views.items():
+    for order_id, record in records.items():
         if record is None:
             continue
         connection.execute(
@@ -702,10 +655,6 @@ def _cancel(engine: Engine, rows: list, trader: ClobTrader, why: str, trigger: s
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def _raw_id(raw: object) -> str:
-    return str(raw.get("id")) if isinstance(raw, dict) else "?"
 
 
 def _said(error: Exception) -> str:

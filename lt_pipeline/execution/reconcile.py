@@ -27,27 +27,26 @@ from lt_pipeline.execution.fills import (
     TraderForUser,
     log_decision,
     placed_orders,
-    read_trades,
     record_fills,
     refresh_order_rows,
-    resting_for,
     trades_since,
     update_lt_orders,
 )
 from lt_pipeline.execution.lifecycle import FillStatus, OrderEvent, OrderState, transition
 from lt_pipeline.execution.venue_orders import (
+    OrderRecords,
     Resting,
     VenueOrder,
     VenueTrade,
     fills_of,
     our_order_ids,
-    parse_order,
+    read_trades,
     signed_order_facts,
 )
 from lt_pipeline.ledger.schema import fills, lt_orders, orders
 from lt_pipeline.ledger.writes import insert_missing, write_cursor
 from lt_pipeline.money import ZERO
-from lt_pipeline.venues.polymarket.models import BadPayload, VenueError
+from lt_pipeline.venues.polymarket.models import VenueError
 from lt_pipeline.venues.polymarket.trading import ClobTrader
 
 log = logging.getLogger(__name__)
@@ -130,8 +129,7 @@ class _UserReconciliation:
                  window: timedelta, report: ReconcileReport) -> None:
         self.engine, self.trader, self.user_id, self.clock = engine, trader, user_id, clock
         self.grace, self.window, self.report = grace, window, report
-        self.records: dict[str, VenueOrder | None] = {}  # hash -> the venue's record (None: it has none)
-        self.unreadable: dict[str, str] = {}  # hash -> why its record could not be read
+        self.venue = OrderRecords(trader, report.bad_records)
 
     def run(self) -> None:
         now = self.clock.now()
@@ -142,15 +140,15 @@ class _UserReconciliation:
             starts = [_placed_at_of(row) for row in in_flight] + [at for at in to_check.values() if at]
             since = _earliest(trades_since(connection, self.user_id, reconcile_cursor(self.user_id), self.window),
                               [at - self.window for at in starts])
-        open_now = self._read_open_orders()
-        self._read_records([row.order_id for row in in_flight] + list(to_check))
+        open_now = self.venue.read_open()
+        self.venue.read([row.order_id for row in in_flight] + list(to_check))
         trades = read_trades(self.trader, since, self.report.bad_records)
 
         found, lost, unknown = self._look_up(in_flight, trades)
         with self.engine.connect() as connection:
             strays = self._strays(connection, open_now, trades, set(placed) | {row.order_id for row in found}, now)
         late = [row for row, _, _ in strays if row is not None]
-        self._read_records([row.order_id for row in late])
+        self.venue.read([row.order_id for row in late])
         # An order the ledger gave up on (never arrived, rejected) that rests at the venue after all, e.g.
         # a submit slower than the grace: it was never meant to be placed again, so it is cancelled.
         given_up = [oid for oid in open_now if oid in placed and placed[oid].status in GIVEN_UP_STATES]
@@ -179,45 +177,21 @@ class _UserReconciliation:
                 for trade_id, order_id in (fill_id.split(":", 1) for fill_id in changes.new_fill_ids)
                 if order_id in placed
             ]
-            refresh_order_rows(connection, {oid: rec for oid, rec in self.records.items() if oid in ledger_of}, now)
+            refresh_order_rows(connection, {oid: rec for oid, rec in self.venue.records.items() if oid in ledger_of}, now)
             touched = changes.lt_order_ids | set(adopted.values()) | {ledger_of[oid] for oid in to_check}
             update_lt_orders(connection, touched, self._resting(connection, ledger_of, touched), now)
             if trades:
                 write_cursor(connection, reconcile_cursor(self.user_id), max(t.match_time for t in trades).isoformat(), now)
         self._compare_sizes(set(to_check) | set(adopted), trades)
 
-    # --- reading the venue ---------------------------------------------------------------------------------
-
-    def _read_open_orders(self) -> dict[str, VenueOrder]:
-        open_now = {}
-        for raw in self.trader.open_orders():
-            try:
-                record = parse_order(raw)
-            except BadPayload as error:
-                self.report.bad_records.append(f"open order {raw.get('id') if isinstance(raw, dict) else '?'}: {error.message}")
-                continue
-            open_now[record.order_id] = record
-        self.records.update(open_now)
-        return open_now
-
-    def _read_records(self, hashes: Iterable[str], *, again: bool = False) -> None:
-        for order_id in hashes:
-            if not again and (order_id in self.records or order_id in self.unreadable):
-                continue
-            self.records.pop(order_id, None)
-            self.unreadable.pop(order_id, None)
-            try:
-                raw = self.trader.order(order_id)
-                self.records[order_id] = None if raw is None else parse_order(raw)
-            except (VenueError, BadPayload) as error:
-                self.unreadable[order_id] = error.message
+    # --- where each order stands at the venue ---------------------------------------------------------------
 
     def _resting(self, connection: Connection, ledger_of: dict[str, str], touched: set[str]) -> dict:
-        hashes = [oid for oid, lt_id in ledger_of.items() if lt_id in touched and oid not in self.unreadable]
+        hashes = [oid for oid, lt_id in ledger_of.items() if lt_id in touched]
         order_types = dict(connection.execute(
             select(orders.c.order_id, orders.c.order_type).where(orders.c.order_id.in_(hashes))
         ).all()) if hashes else {}
-        return {ledger_of[oid]: resting_for(order_types.get(oid, "GTC"), self.records, oid) for oid in hashes}
+        return {ledger_of[oid]: self.venue.resting(oid, order_types.get(oid)) for oid in hashes}
 
     # --- (a) orders left in flight ----------------------------------------------------------------------
 
@@ -229,9 +203,9 @@ class _UserReconciliation:
         for row in in_flight:
             self.report.in_flight_checked += 1
             order_id = row.order_id
-            if order_id in self.unreadable:
-                unknown.append((row, self.unreadable[order_id]))
-            elif self.records.get(order_id) is not None or order_id in in_trades:
+            if order_id in self.venue.unreadable:
+                unknown.append((row, self.venue.unreadable[order_id]))
+            elif self.venue.get(order_id) is not None or order_id in in_trades:
                 found.append(row)
             else:
                 try:
@@ -240,7 +214,7 @@ class _UserReconciliation:
                     unknown.append((row, f"defensive cancel failed: {error.message}"))
                     continue
                 if order_id in cancelled:  # it reached the venue after all, just now
-                    self._read_records([order_id], again=True)
+                    self.venue.read([order_id], again=True)
                     found.append(row)
                 else:
                     lost.append(row)
@@ -249,7 +223,7 @@ class _UserReconciliation:
     def _adopt(self, connection: Connection, row, now: datetime) -> None:
         """Record an order the venue has: its `orders` row; an LT order still in flight moves to UNKNOWN,
         from where the venue's own reports (applied by `update_lt_orders`) take it."""
-        record = self.records.get(row.order_id)
+        record = self.venue.get(row.order_id)
         facts = signed_order_facts(row.signed_order_json) if row.signed_order_json else None
         insert_missing(connection, orders, [{
             "order_id": row.order_id,
@@ -339,14 +313,14 @@ class _UserReconciliation:
         return strays
 
     def _cancel_resting(self, order_ids: list[str]) -> None:
-        resting = [oid for oid in order_ids if (rec := self.records.get(oid)) is not None and rec.resting == Resting.OPEN]
+        resting = [oid for oid in order_ids if (rec := self.venue.get(oid)) is not None and rec.resting == Resting.OPEN]
         if not resting:
             return
         try:
             self.trader.cancel(resting)
         except VenueError as error:
             log.warning("cancel of %d order(s) placed against the ledger's word failed: %s", len(resting), error.message)
-        self._read_records(resting, again=True)
+        self.venue.read(resting, again=True)
 
     def _report_strays(self, strays: list[tuple], adopted: dict[str, str]) -> None:
         for row, order_id, trade_id in strays:
@@ -369,20 +343,20 @@ class _UserReconciliation:
             filled = _ledger_filled(connection, list(lt_of))
         differing = []
         for order_id in sorted(lt_of):
-            if order_id in self.unreadable:
+            if order_id in self.venue.unreadable:
                 continue
             self.report.orders_checked += 1
             if self._venue_matched(order_id, trades) != filled.get(order_id, ZERO):
                 differing.append(order_id)
         # A match between the order read and the trades read shows as a difference once: read again.
-        self._read_records([oid for oid in differing if self.records.get(oid) is not None], again=True)
+        self.venue.read([oid for oid in differing if self.venue.get(oid) is not None], again=True)
         for order_id in differing:
             venue, ledger = self._venue_matched(order_id, trades), filled.get(order_id, ZERO)
-            if order_id not in self.unreadable and venue != ledger:
+            if order_id not in self.venue.unreadable and venue != ledger:
                 self.report.mismatches.append(SizeMismatch(self.user_id, order_id, lt_of[order_id], ledger, venue))
 
     def _venue_matched(self, order_id: str, trades: list[VenueTrade]) -> Decimal:
-        record = self.records.get(order_id)
+        record = self.venue.get(order_id)
         if record is not None:
             return record.size_matched
         # No record (a FOK/FAK): what the venue's trades say it matched.

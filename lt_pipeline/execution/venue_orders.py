@@ -1,25 +1,25 @@
 """The venue's view of our orders and trades (CLOB OpenOrder and Trade JSON, API.md §6) in our own small
-types, Decimal and aware UTC, and the fills that are ours in a trade.
+types, Decimal and aware UTC, the fills that are ours in a trade, and the reads that fetch them.
 
-A record that breaks the wire contract raises BadPayload naming the field; callers parse batches with
-`parse_records`, so one bad trade never hides the others.
+A record that breaks the wire contract raises BadPayload naming the field; the readers report it and
+go on, so one bad trade never hides the others.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from lt_pipeline.execution import Side
 from lt_pipeline.execution.lifecycle import FillStatus, parse_fill_status
 from lt_pipeline.money import USDC_UNIT, to_price, to_size
 from lt_pipeline.quality.measures import fee_rate_from_bps, taker_fee
-from lt_pipeline.venues.polymarket.models import SIDES, BadPayload
+from lt_pipeline.venues.polymarket.models import SIDES, BadPayload, VenueError
 from lt_pipeline.venues.polymarket.parsing import (
     _int,
     _number,
@@ -259,6 +259,79 @@ def signed_order_facts(signed_order_json: str) -> SignedOrderFacts:
                             price=usd / shares)
 
 
+# --- reading them from the venue ----------------------------------------------------------------------
+
+
+class OrderReader(Protocol):
+    """What the readers need of a ClobTrader."""
+
+    def open_orders(self) -> list[dict[str, Any]]: ...
+
+    def order(self, order_id: str) -> dict[str, Any] | None: ...
+
+    def trades(self, *, after: datetime | None = None) -> list[dict[str, Any]]: ...
+
+
+def read_trades(trader: OrderReader, since: datetime | None, bad_records: list[str]) -> list[VenueTrade]:
+    """The user's trades since `since` (all when None), parsed; a malformed one is reported and skipped."""
+    trades = []
+    for raw in trader.trades(after=since):
+        try:
+            trades.append(parse_trade(raw))
+        except BadPayload as error:
+            bad_records.append(f"trade {_raw_id(raw)}: {error.message}")
+    return trades
+
+
+class OrderRecords:
+    """The venue's records of our orders, read as one pass needs them: the open ones in one listing, any
+    other one by its hash. A record of None means the venue keeps none (usual for a FOK/FAK); an order
+    whose read failed is in `unreadable`, and nothing is concluded about it this time."""
+
+    def __init__(self, trader: OrderReader, bad_records: list[str]) -> None:
+        self._trader = trader
+        self._bad_records = bad_records
+        self.records: dict[str, VenueOrder | None] = {}
+        self.unreadable: dict[str, str] = {}  # hash -> why it could not be read
+
+    def read_open(self) -> dict[str, VenueOrder]:
+        """List the open orders (a failure raises: without it nothing about the user can be judged)."""
+        listed = {}
+        for raw in self._trader.open_orders():
+            try:
+                record = parse_order(raw)
+            except BadPayload as error:
+                self._bad_records.append(f"open order {_raw_id(raw)}: {error.message}")
+                continue
+            listed[record.order_id] = record
+        self.records.update(listed)
+        return listed
+
+    def read(self, order_ids: Iterable[str], *, again: bool = False) -> None:
+        """Read each order not read yet (or every one, `again`) by its hash."""
+        for order_id in order_ids:
+            if not again and (order_id in self.records or order_id in self.unreadable):
+                continue
+            self.records.pop(order_id, None)
+            self.unreadable.pop(order_id, None)
+            try:
+                raw = self._trader.order(order_id)
+                self.records[order_id] = None if raw is None else parse_order(raw)
+            except (VenueError, BadPayload) as error:
+                self.unreadable[order_id] = error.message
+
+    def get(self, order_id: str) -> VenueOrder | None:
+        return self.records.get(order_id)
+
+    def resting(self, order_id: str, order_type: str | None) -> Resting | None:
+        """Where the order stands; None when unknown (a GTC not read, unreadable, or without a record)."""
+        record = self.records.get(order_id)
+        if record is not None:
+            return record.resting
+        # A FOK/FAK never rests, and the venue keeps no readable record of one (API.md §6.1).
+        return Resting.DONE if order_type in MARKET_ORDER_TYPES else None
+
+
 # --- field readers ------------------------------------------------------------------------------------
 
 
@@ -282,3 +355,7 @@ def _time(record: Mapping[str, Any], key: str) -> datetime:
             raise BadPayload(f"{key}: missing")
         return parsed
     return _unix_time(record, key)
+
+
+def _raw_id(raw: object) -> str:
+    return str(raw.get("id")) if isinstance(raw, dict) else "?"

@@ -9,7 +9,6 @@ after storing the intent (a crash before submitting) or drop the answer (a crash
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -248,11 +247,3 @@ def cross(world: LiveWorld, trader: ClobTrader, side: str, price: str, shares: s
     assert result.outcome == Outcome.ACCEPTED, result
     return result
 
-
-def detail(world: LiveWorld, lt_id: str, decision: str) -> dict:
-    with world.engine.connect() as connection:
-        text = connection.execute(
-            select(schema.signal_decisions.c.detail_json)
-            .where(schema.signal_decisions.c.lt_order_id == lt_id, schema.signal_decisions.c.decision == decision)
-        ).scalar()
-    return json.loads(text) if text else {}

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from lt_pipeline.execution.fills import fill_metrics, next_state, read_trades
+from lt_pipeline.execution.fills import fill_metrics, next_state
 from lt_pipeline.execution.lifecycle import FillStatus, OrderState
 from lt_pipeline.execution.venue_orders import (
     Resting,
@@ -18,6 +18,7 @@ from lt_pipeline.execution.venue_orders import (
     our_order_ids,
     parse_order,
     parse_trade,
+    read_trades,
     signed_order_facts,
 )
 from lt_pipeline.venues.polymarket.models import BadPayload
