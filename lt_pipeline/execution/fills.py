@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select, up
 
 from lt_pipeline.clock import Clock
 from lt_pipeline.execution.controls import cancel_orders
+from lt_pipeline.execution.credentials import CredentialsError
 from lt_pipeline.execution.lifecycle import (
     FillStatus,
     IllegalTransition,
@@ -110,8 +111,8 @@ def refresh_fills(
             _refresh_user(engine, trader, user_id, clock, safety_window, report)
             _cancel_stale(engine, trader, user_id, clock.now(), report)
         except Exception as error:  # one user's venue or credential failure never stops the others
-            report.failed_users[user_id] = _said(error)
-            log.warning("fills refresh of user %s failed: %s", user_id, _said(error))
+            report.failed_users[user_id] = failure_text(error)
+            log.warning("fills refresh of user %s failed: %s", user_id, report.failed_users[user_id])
     return report
 
 
@@ -657,9 +658,12 @@ def _cancel(engine: Engine, rows: list, trader: ClobTrader, why: str, trigger: s
 # --- helpers ----------------------------------------------------------------------------------------------------
 
 
-def _said(error: Exception) -> str:
-    # Venue and parsing errors carry safe messages; anything else shows its type and text, which in
-    # this code path never holds a key (the trader's repr and errors never include one).
+def failure_text(error: Exception) -> str:
+    """What to say about a user's failed pass. Venue, credential and lookup errors carry messages made
+    to be shown (they name a route or an environment variable, never a secret); any other error shows
+    only its type, since its text may echo what it was given."""
     if isinstance(error, VenueError):
         return error.message
-    return f"{type(error).__name__}: {error}"
+    if isinstance(error, (CredentialsError, KeyError)):
+        return str(error)
+    return type(error).__name__

@@ -25,6 +25,7 @@ from lt_pipeline.execution.fills import (
     ACTIVE_STATES,
     SAFETY_WINDOW,
     TraderForUser,
+    failure_text,
     log_decision,
     placed_orders,
     record_fills,
@@ -116,7 +117,7 @@ def reconcile(
         try:
             _UserReconciliation(engine, trader_for_user(user_id), user_id, clock, unknown_grace, safety_window, report).run()
         except Exception as error:  # one user's venue or credential failure never stops the others
-            report.failed_users[user_id] = error.message if isinstance(error, VenueError) else f"{type(error).__name__}: {error}"
+            report.failed_users[user_id] = failure_text(error)
             log.warning("reconciliation of user %s failed: %s", user_id, report.failed_users[user_id])
     return report
 
