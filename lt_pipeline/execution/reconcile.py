@@ -204,10 +204,10 @@ class _UserReconciliation:
         for row in in_flight:
             self.report.in_flight_checked += 1
             order_id = row.order_id
-            if order_id in self.venue.unreadable:
+            if self.venue.get(order_id) is not None or order_id in in_trades:
+                found.append(row)  # a trade naming it proves it arrived, even when its record is unreadable
+            elif order_id in self.venue.unreadable:
                 unknown.append((row, self.venue.unreadable[order_id]))
-            elif self.venue.get(order_id) is not None or order_id in in_trades:
-                found.append(row)
             else:
                 try:
                     cancelled, _ = self.trader.cancel([order_id])

@@ -219,3 +219,14 @@ def test_one_users_failure_is_reported_and_the_others_reconciled(world):
     report = reconcile(world.engine, trader_for_user, world.clock, unknown_grace=GRACE)
     assert list(report.failed_users) == ["alice"] and "LT_PRIVATE_KEY_ALICE" in report.failed_users["alice"]
     assert bob.lt_order(stuck).status == "NEVER_ARRIVED"
+
+
+def test_trades_naming_an_order_settle_it_even_when_its_record_is_unreadable(world):
+    world.emulator.admin("faults", settings={"lost_reply_rate": 1.0})
+    lt_id = place(world, limit_plan("BUY", "0.60", "10"))  # matched in full on entry, reply lost
+    world.emulator.admin("faults/clear")
+    world.clock.advance(GRACE)
+    report = run(world, lambda user: UnreadableOrders(world.trader))
+    order = world.lt_order(lt_id)
+    assert (report.reconciled, report.still_unknown, report.discrepancies) == (1, 0, [])
+    assert (order.status, order.executed_shares) == ("FILLED", D("10"))
