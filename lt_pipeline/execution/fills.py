@@ -129,6 +129,8 @@ def _refresh_user(
     if active:
         records.read_open()
         records.read(active)
+    # A GTC filled on entry is off the book, but its `orders` row still shows nothing matched.
+    records.read(oid for oid, p in placed.items() if p.awaiting_fills and p.order_type == "GTC")
     trades = read_trades(trader, since, report.bad_records)
     report.trades_read += len(trades)
     ours = [fill for trade in trades for fill in fills_of(trade, placed)]

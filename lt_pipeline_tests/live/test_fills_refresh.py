@@ -97,6 +97,8 @@ def test_fill_status_follows_settlement_to_confirmed(world):
     [fill] = world.rows(schema.fills, lt_order_id=lt_id)
     assert (fill.status, fill.trader_side, fill.size, fill.price) == ("MATCHED", "TAKER", D("10"), D("0.6"))
     assert world.lt_order(lt_id).executed_usd == D("6")
+    [row] = world.rows(schema.orders, lt_order_id=lt_id)
+    assert (row.status, row.size_matched) == ("MATCHED", D("10"))
 
     statuses = []
     for seconds in (5, 10):
