@@ -4,6 +4,8 @@ stored before they are submitted with the real ClobTrader over HTTP and their an
 
 `LiveWorld` holds it together; `place(...)` is one signal from claim to recorded answer, and can stop
 after storing the intent (a crash before submitting) or drop the answer (a crash after submitting).
+The `emulator` and `world` fixtures (import them into a test module) give a paused emulator, so only
+the test's own orders move the book, and a world on it with a known book.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from lt_pipeline.execution.executor import lt_order_id as make_lt_order_id
@@ -21,7 +24,7 @@ from lt_pipeline.execution.lifecycle import OrderState
 from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order, tick_rules
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SubmitResult
-from lt_pipeline_tests.emulator.fixtures import CHAIN_ID, EmulatorHandle, test_private_key, trader_address
+from lt_pipeline_tests.emulator.fixtures import CHAIN_ID, EmulatorHandle, start_emulator, test_private_key, trader_address
 
 _serial = itertools.count(1)
 
@@ -100,6 +103,28 @@ def make_world(
             created_at=now, updated_at=now,
         ))
     return LiveWorld(emulator, engine, make_trader(emulator, key_seed), user_id, strategy_id, wallet_id, market)
+
+
+def pin_book(world: LiveWorld, *, asks=(("0.60", "100"), ("0.62", "100"))) -> None:
+    """Bids at 0.40, asks from 0.60: our bids between them rest until a counterparty sells into them."""
+    world.emulator.admin("book", token_id=world.token_id, bids=[["0.40", "100"]], asks=[list(level) for level in asks])
+
+
+@pytest.fixture
+def emulator():
+    handle = start_emulator(seed=5)
+    handle.admin("pause")  # no simulated traders: only the test's orders move the book
+    try:
+        yield handle
+    finally:
+        handle.stop(wait=False)
+
+
+@pytest.fixture
+def world(ledger_engine, emulator) -> LiveWorld:
+    world = make_world(ledger_engine, emulator)
+    pin_book(world)
+    return world
 
 
 def add_market(connection, market, now) -> None:

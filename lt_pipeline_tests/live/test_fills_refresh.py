@@ -13,7 +13,7 @@ from sqlalchemy import update
 from lt_pipeline.execution.fills import refresh_fills
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.models import VenueUnavailable
-from lt_pipeline_tests.emulator.fixtures import start_emulator
+from lt_pipeline_tests.live.builders import emulator, world  # noqa: F401 (fixtures)
 from lt_pipeline_tests.live.builders import (
     counterparty,
     cross,
@@ -21,28 +21,12 @@ from lt_pipeline_tests.live.builders import (
     limit_plan,
     make_world,
     market_plan,
+    pin_book,
     place,
 )
 
 D = Decimal
 
-
-@pytest.fixture
-def emulator():
-    handle = start_emulator(seed=5)
-    handle.admin("pause")  # no simulated traders: only the test's orders move the book
-    try:
-        yield handle
-    finally:
-        handle.stop(wait=False)
-
-
-@pytest.fixture
-def world(ledger_engine, emulator):
-    world = make_world(ledger_engine, emulator)
-    # Our bids sit above the simulated quotes, so only the counterparty's sells reach them.
-    emulator.admin("book", token_id=world.token_id, bids=[["0.40", "100"]], asks=[["0.60", "100"], ["0.61", "100"]])
-    return world
 
 
 def refresh(world):
@@ -173,7 +157,7 @@ def test_a_fok_that_filled_on_entry_is_read_back_from_its_trades(world):
 
 def test_a_resting_gtc_is_cancelled_when_its_time_to_live_passes_and_keeps_its_fills(ledger_engine, emulator):
     world = make_world(ledger_engine, emulator, ttl_seconds=60)
-    emulator.admin("book", token_id=world.token_id, bids=[["0.40", "100"]], asks=[["0.60", "100"]])
+    pin_book(world)
     lt_id = place(world, limit_plan("BUY", "0.50", "20"))
     cross(world, counterparty(world), "SELL", "0.50", "5")
     world.clock.advance(timedelta(seconds=59))

@@ -16,27 +16,11 @@ from lt_pipeline.forward_test.resolution import refresh_resolutions, settle_ft_o
 from lt_pipeline.ledger import schema
 from lt_pipeline.money import cents
 from lt_pipeline.venues.polymarket.clob import ClobReader
-from lt_pipeline_tests.emulator.fixtures import start_emulator
-from lt_pipeline_tests.live.builders import counterparty, cross, limit_plan, make_world, place
+from lt_pipeline_tests.live.builders import counterparty, cross, limit_plan, place
+from lt_pipeline_tests.live.builders import emulator, world  # noqa: F401 (fixtures)
 
 D = Decimal
 
-
-@pytest.fixture
-def emulator():
-    handle = start_emulator(seed=9)
-    handle.admin("pause")
-    try:
-        yield handle
-    finally:
-        handle.stop(wait=False)
-
-
-@pytest.fixture
-def world(ledger_engine, emulator):
-    world = make_world(ledger_engine, emulator)
-    emulator.admin("book", token_id=world.token_id, bids=[["0.40", "100"]], asks=[["0.60", "100"]])
-    return world
 
 
 def trade_three_orders(world):

@@ -16,7 +16,7 @@ from lt_pipeline.execution.reconcile import reconcile
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.models import VenueUnavailable
 from lt_pipeline.venues.polymarket.trading import Outcome, SignedIntent
-from lt_pipeline_tests.emulator.fixtures import start_emulator
+from lt_pipeline_tests.live.builders import emulator, world  # noqa: F401 (fixtures)
 from lt_pipeline_tests.live.builders import (
     counterparty,
     cross,
@@ -24,6 +24,7 @@ from lt_pipeline_tests.live.builders import (
     limit_plan,
     make_world,
     market_plan,
+    pin_book,
     place,
     record_answer,
 )
@@ -31,22 +32,6 @@ from lt_pipeline_tests.live.builders import (
 D = Decimal
 GRACE = timedelta(seconds=30)
 
-
-@pytest.fixture
-def emulator():
-    handle = start_emulator(seed=7)
-    handle.admin("pause")
-    try:
-        yield handle
-    finally:
-        handle.stop(wait=False)
-
-
-@pytest.fixture
-def world(ledger_engine, emulator):
-    world = make_world(ledger_engine, emulator)
-    emulator.admin("book", token_id=world.token_id, bids=[["0.40", "100"]], asks=[["0.60", "30"], ["0.62", "100"]])
-    return world
 
 
 def run(world, trader_for_user=None):
@@ -86,6 +71,7 @@ def test_an_intent_never_submitted_never_arrives_and_is_never_resubmitted(world)
 
 @pytest.mark.parametrize("seed", [0, 1], ids=["connection-dropped", "server-error"])
 def test_a_lost_reply_is_reconciled_to_the_venues_state_without_duplicates(world, seed):
+    pin_book(world, asks=(("0.60", "30"), ("0.62", "100")))
     world.emulator.admin("faults", settings={"lost_reply_rate": 1.0}, seed=seed)
     lt_id = place(world, limit_plan("BUY", "0.60", "40"))  # 30 match at once, 10 rest
     world.emulator.admin("faults/clear")
