@@ -447,7 +447,6 @@ class LtOrderUpdates:
     updated: int = 0
     filled: int = 0
     cancelled: int = 0
-    changes: dict[str, tuple[OrderState, OrderState]] = field(default_factory=dict)  # lt_order_id -> (from, to)
 
 
 def update_lt_orders(
@@ -516,7 +515,6 @@ def _update_one(connection: Connection, row, metrics: FillMetrics, resting: Rest
         )
     _update_quality(connection, row, values, now)
     if state != current:
-        result.changes[row["lt_order_id"]] = (current, state)
         _log_state_change(connection, row, current, state, metrics, order_size, resting, now, result)
 
 

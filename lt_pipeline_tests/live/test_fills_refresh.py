@@ -201,3 +201,15 @@ def test_one_users_venue_failure_does_not_stop_the_others(world):
     assert world.lt_order(alice_order).executed_shares == D("0")
     refresh_fills(world.engine, lambda user: world.trader if user == "alice" else bob.trader, world.clock)
     assert world.lt_order(alice_order).executed_shares == D("10")
+
+
+def test_a_fill_of_an_order_still_in_flight_is_left_to_reconciliation(world):
+    resting = place(world, limit_plan("BUY", "0.45", "10"))
+    world.emulator.admin("faults", settings={"lost_reply_rate": 1.0})
+    in_flight = place(world, limit_plan("BUY", "0.60", "10"))  # matched at once, its reply lost
+    world.emulator.admin("faults/clear")
+    report = refresh(world)
+    assert report.awaiting_reconciliation == 1 and report.fills_new == 0
+    assert world.rows(schema.fills, lt_order_id=in_flight) == [] and world.lt_order(in_flight).status == "UNKNOWN"
+    assert world.lt_order(resting).status == "LIVE"
+

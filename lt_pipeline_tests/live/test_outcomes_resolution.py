@@ -65,7 +65,7 @@ def test_live_positions_resolve_on_their_fills_beside_the_paper_pnl(world, case)
     waiting = settle_lt_orders(world.engine, world.clock)  # resting orders and MATCHED fills may still change
     assert waiting.settled == 0 and waiting.waiting == 3
     world.clock.advance(timedelta(seconds=20))  # fills confirmed; the venue cancelled what rested
-    refresh_fills(world.engine, world.trader_for_user, world.clock)
+    assert refresh_fills(world.engine, world.trader_for_user, world.clock).cancelled_by_venue == 2
     assert {world.lt_order(i).status for i in (part, none)} == {"CANCELLED"}
     settle_ft_orders(world.engine, world.clock)
     report = settle_lt_orders(world.engine, world.clock)
