@@ -127,7 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-strategy", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--ledger-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--sensor-path", action="store_true", help="measure signal-to-submit through the sensor and the Dagster daemon instead"
+    )
+    parser.add_argument("--minutes", type=float, default=3, help="with --sensor-path: how long to measure (default 3)")
     args = parser.parse_args(argv)
+    if args.sensor_path:
+        from lt_pipeline.execution.bench_sensor import main as sensor_main
+
+        return sensor_main(args.minutes)
 
     process, url = start_emulator_process(args.seed, faucet="1000000")
     try:
