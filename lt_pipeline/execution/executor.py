@@ -31,6 +31,7 @@ from lt_pipeline.execution.lifecycle import OPEN_EXPOSURE_STATES, OrderState
 from lt_pipeline.execution.limits import available_capital, daily_loss_breached, size_signal
 from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order
 from lt_pipeline.execution.settings import LtStrategySettings
+from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
     ft_orders,
     lt_execution_quality,
@@ -465,8 +466,6 @@ def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader:
 
 def _claim(connection: Connection, strategy: dict, signal: Signal, lt_id: str, decision: Decision, now: datetime) -> bool:
     """Insert the signal's one LT order row; False when another run already claimed the signal."""
-    from lt_pipeline.ledger.writes import insert_missing
-
     row = {
         "lt_order_id": lt_id,
         "strategy_id": strategy["strategy_id"],
@@ -601,27 +600,6 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
                 report.accepted += 1
                 status = _accepted_status(item)
                 decision, reason = "EXECUTED", f"venue accepted: {result.status or 'ok'}"
-                connection.execute(
-                    insert(orders).values(
-                        order_id=result.order_id,
-                        lt_strategy_id=pending.strategy_id,
-                        lt_order_id=pending.lt_order_id,
-                        signal_price=pending.signal.price,
-                        signal_size_usd=pending.signal.size_usd,
-                        user_id=pending.user_id,
-                        condition_id=pending.signal.condition_id,
-                        token_id=pending.signal.token_id,
-                        side=pending.plan.side,
-                        order_type=pending.plan.order_type,
-                        price=pending.plan.price,
-                        original_size=pending.plan.order_shares,
-                        size_matched=Decimal(0),
-                        status=result.status.upper() or "LIVE",
-                        last_seen_at=item.acked_at,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
             elif result.outcome == Outcome.REJECTED:
                 report.rejected += 1
                 status, decision, reason = OrderState.REJECTED, "REJECTED", f"venue rejected: {result.reason}"
@@ -630,12 +608,17 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
                 report.unknown += 1
                 status, decision, reason = OrderState.UNKNOWN, "UNKNOWN", f"outcome unknown, to reconcile by hash: {result.reason}"
             values["status"] = status.name
-            connection.execute(
+            recorded = connection.execute(
                 update(lt_orders)
                 .where(lt_orders.c.lt_order_id == pending.lt_order_id)
                 .where(lt_orders.c.status == OrderState.INTENT_STORED.name)
                 .values(**values)
-            )
+            ).rowcount
+            if not recorded:
+                # Reconciliation got there first (a slow answer): its record stands.
+                continue
+            if result.outcome == Outcome.ACCEPTED:
+                insert_missing(connection, orders, [_order_row(pending, result, item.acked_at, now)], ["order_id"])
             connection.execute(
                 update(lt_execution_quality)
                 .where(lt_execution_quality.c.lt_order_id == pending.lt_order_id)
@@ -653,6 +636,28 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
                     decided_at=now,
                 )
             )
+
+
+def _order_row(pending: PendingSubmit, result: SubmitResult, acked_at: datetime, now: datetime) -> dict:
+    return {
+        "order_id": result.order_id,
+        "lt_strategy_id": pending.strategy_id,
+        "lt_order_id": pending.lt_order_id,
+        "signal_price": pending.signal.price,
+        "signal_size_usd": pending.signal.size_usd,
+        "user_id": pending.user_id,
+        "condition_id": pending.signal.condition_id,
+        "token_id": pending.signal.token_id,
+        "side": pending.plan.side,
+        "order_type": pending.plan.order_type,
+        "price": pending.plan.price,
+        "original_size": pending.plan.order_shares,
+        "size_matched": Decimal(0),
+        "status": result.status.upper() or "LIVE",
+        "last_seen_at": acked_at,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _ms(delta: timedelta) -> int:
