@@ -9,6 +9,7 @@ import logging
 import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import dagster as dg
 
@@ -23,6 +24,7 @@ from lt_pipeline.settings import Settings, load_settings
 
 DEMO_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 CLOCK_NAME = "lt-demo"
+DEMO_FAUCET = Decimal("5000")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -42,11 +44,13 @@ class DemoRun:
 
 
 def start_demo(settings: Settings, seed: int, *, start: datetime = DEMO_START, faults: str | None = None) -> DemoRun:
+    from lt_pipeline.emulator.scenario import Scenario
     from lt_pipeline.emulator.serve import start_in_thread
     from lt_pipeline.emulator.venue import Venue
 
     clock = SimulatedClock(start)
-    venue = Venue(clock, seed=seed)
+    # The demo user's wallet holds enough for every twin's exposure cap (the faucet funds it on first use).
+    venue = Venue(clock, seed=seed, scenario=Scenario.default(history=True), faucet=DEMO_FAUCET)
     emulator = start_in_thread(venue, clock=clock, faults=faults, key_seed=seed)
     settings = replace(
         settings,

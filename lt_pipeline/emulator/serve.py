@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults", default="none", metavar="PROFILE", help=f"{'|'.join(PROFILES)} or a YAML/JSON file (default none)"
     )
     parser.add_argument("--faucet", default="1000", metavar="AMOUNT", help="collateral credited to each new API key's wallet")
+    parser.add_argument(
+        "--no-history", action="store_true", help="start without the month of resolved markets the traders already traded"
+    )
     return parser
 
 
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     except (BadNumber, ValueError, OSError) as exc:
         print(f"lt emulator serve: {exc}", file=sys.stderr)
         return 2
-    venue = _make_venue(args.seed, args.scenario, faucet, args.paused)
+    venue = _make_venue(args.seed, args.scenario, faucet, args.paused, history=not args.no_history)
     if venue is None:
         return 2
     ctx = build_context(venue, clock=venue_clock(venue), faults=FaultInjector(profile, seed=args.seed), key_seed=args.seed)
@@ -146,12 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _make_venue(seed: int, scenario_path: str | None, faucet: Decimal, paused: bool) -> Any:
+def _make_venue(seed: int, scenario_path: str | None, faucet: Decimal, paused: bool, *, history: bool = True) -> Any:
     from .scenario import Scenario, ScenarioError
     from .venue import Venue
 
     try:
-        scenario = Scenario.from_file(scenario_path) if scenario_path else None
+        # By default the traders have a past: the resolved record that trader-quality filters read.
+        scenario = Scenario.from_file(scenario_path) if scenario_path else Scenario.default(history=history)
     except (ScenarioError, OSError) as exc:
         print(f"lt emulator serve: --scenario: {exc}", file=sys.stderr)
         return None

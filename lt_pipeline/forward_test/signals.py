@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, select
 
 from lt_pipeline.clock import Clock
 from lt_pipeline.forward_test.wallets import active_wallets
-from lt_pipeline.ledger.schema import ft_orders, market_tokens, markets, source_trades
+from lt_pipeline.ledger.schema import ft_orders, market_tokens, markets, source_trades, tracked_traders
 from lt_pipeline.ledger.writes import insert_missing, read_cursor, write_cursor
 from lt_pipeline.strategy.evaluate import accepted_order, evaluate
 from lt_pipeline.strategy.trader_quality import trader_stats
@@ -29,6 +29,8 @@ FT_ORDER_NAMESPACE = uuid.UUID("6f1c1d2e-9a53-4c38-9a43-0d3f5f2d7a10")
 class SignalReport:
     trades_evaluated: int = 0
     waiting_for_market: int = 0
+    before_tracking: int = 0  # history: made before we tracked the trader, used for quality only
+    market_closed: int = 0
     orders_created: int = 0
     rejection_counts: dict[str, int] = field(default_factory=dict)
     orders_by_wallet: dict[str, int] = field(default_factory=dict)
@@ -51,11 +53,19 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
             return report
         # A trade whose market is not loaded yet waits for a later tick (its ingested_at stays ahead
         # of the cursor); the cursor only moves past trades that were actually decided.
-        ready = trades[trades["market_known"]]
         waiting = trades[~trades["market_known"]]
         report.waiting_for_market = len(waiting)
         new_cursor = waiting["ingested_at"].min() if not waiting.empty else trades["ingested_at"].max()
+        known = trades[trades["market_known"]]
+        # A trade made before we tracked its trader is history (it feeds trader quality), and one in a
+        # market already closed cannot be copied: neither is a signal.
+        history = known["traded_at"] < known["tracked_since"]
+        closed = known["closed"].fillna(False).astype(bool) & ~history
+        report.before_tracking = int(history.sum())
+        report.market_closed = int(closed.sum())
+        ready = known[~history & ~closed]
         if ready.empty:
+            write_cursor(connection, CURSOR, pd.Timestamp(new_cursor).to_pydatetime().isoformat(), now)
             return report
         stats = trader_stats(_trader_history(connection, ready["trader_address"].unique().tolist()))
         configs = [wallet for wallet, _ in wallets]
@@ -119,8 +129,13 @@ def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFr
             markets.c.liquidity,
             markets.c.volume,
             markets.c.closed,
+            tracked_traders.c.added_at.label("tracked_since"),
         )
-        .select_from(source_trades.outerjoin(markets, markets.c.condition_id == source_trades.c.condition_id))
+        .select_from(
+            source_trades.outerjoin(markets, markets.c.condition_id == source_trades.c.condition_id).outerjoin(
+                tracked_traders, tracked_traders.c.trader_address == source_trades.c.trader_address
+            )
+        )
         .order_by(source_trades.c.ingested_at, source_trades.c.source_trade_id)
     )
     if since is not None:
@@ -132,7 +147,7 @@ def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFr
     frame["exact_price"] = frame["price"]
     for name in ("price", "size", "notional_usd", "liquidity", "volume"):
         frame[name] = pd.to_numeric(frame[name].astype(object).where(frame[name].notna(), None), errors="coerce").astype(float)
-    for name in ("traded_at", "end_date", "ingested_at"):
+    for name in ("traded_at", "end_date", "ingested_at", "tracked_since"):
         frame[name] = pd.to_datetime(frame[name], utc=True)
     return frame
 

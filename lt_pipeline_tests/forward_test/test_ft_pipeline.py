@@ -63,10 +63,15 @@ def test_source_trades_arrive_and_ft_orders_obey_their_wallets(harness):
             assert order.size == Decimal("10")
         else:
             assert Decimal("1") <= order.size <= Decimal("15")
-    # Every BUY trade in the band with a known market was taken by the fixed-size wallet.
+    # Every BUY in the band made since its trader was tracked was taken by the fixed-size wallet;
+    # trades from before (history, kept for trader quality) were not.
+    since = {r.trader_address: r.added_at for r in rows(harness.engine, schema.tracked_traders)}
     in_band = {
-        r.source_trade_id for r in stored if r.side == "BUY" and Decimal("0.05") <= r.price <= Decimal("0.95")
+        r.source_trade_id
+        for r in stored
+        if r.side == "BUY" and Decimal("0.05") <= r.price <= Decimal("0.95") and r.traded_at >= since[r.trader_address]
     }
+    assert any(r.traded_at < since[r.trader_address] for r in stored), "the first poll brings the traders' history"
     taken = {o.source_trade_id for o in orders if o.wallet_id == "FT_TEST_FIXED"}
     assert taken == in_band
 

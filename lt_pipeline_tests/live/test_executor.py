@@ -57,7 +57,8 @@ def live(ledger_url, tmp_path):
     emulator = start_emulator(seed=11)
     try:
         harness = make_harness(emulator, ledger_url, tmp_path)
-        harness.execution_tick()  # FT wallets exist and the first trades are in
+        harness.execution_tick()  # traders tracked from now; their earlier trades are history
+        harness.execution_tick()  # the first paper orders, all before any strategy launches
         yield Live(harness)
     finally:
         emulator.stop(wait=False)

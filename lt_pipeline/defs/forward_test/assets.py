@@ -78,6 +78,8 @@ def ft_orders(ledger: LedgerResource, clock: ClockResource) -> dg.MaterializeRes
             "trades_evaluated": report.trades_evaluated,
             "orders_created": report.orders_created,
             "waiting_for_market": report.waiting_for_market,
+            "before_tracking": report.before_tracking,
+            "market_closed": report.market_closed,
             "top_rejections": dg.MetadataValue.md(
                 "| reason | count |\n|---|---|\n" + "\n".join(f"| {r} | {c} |" for r, c in top)
             ),

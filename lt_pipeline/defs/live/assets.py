@@ -2,10 +2,12 @@
 
 import dagster as dg
 
-from lt_pipeline.defs.forward_test.assets import ft_orders, ft_wallets
+from lt_pipeline.defs.forward_test.assets import ft_orders, ft_outcomes, ft_wallets, market_resolutions
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, LiveTradingResource, VenueResource
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.execution.fills import refresh_fills
+from lt_pipeline.execution.outcomes import settle_lt_orders
+from lt_pipeline.execution.reconcile import reconcile
 from lt_pipeline.execution.ft_sync import follow_ft_changes
 
 
@@ -55,9 +57,22 @@ def lt_orders(
     description="Fills of our orders with their settlement status, LT order execution derived from them, TTL cancels.",
 )
 def lt_fills(ledger: LedgerResource, clock: ClockResource, live: LiveTradingResource) -> dg.MaterializeResult:
-    report = refresh_fills(ledger.engine, live.pool(ledger.engine).trader, clock.clock)
+    trader_for_user = live.pool(ledger.engine).trader
+    report = refresh_fills(ledger.engine, trader_for_user, clock.clock)
+    # After the refresh, so that new fills are not mistaken for missing ones.
+    recon = reconcile(ledger.engine, trader_for_user, clock.clock)
+    unrepaired = [d for d in recon.discrepancies if not d.repaired]
     return dg.MaterializeResult(
         metadata={
+            "reconciled": recon.reconciled,
+            "never_arrived": recon.never_arrived,
+            "still_unknown": recon.still_unknown,
+            "size_mismatches": len(recon.mismatches),
+            "unrepaired_discrepancies": len(unrepaired),
+            "mismatch_detail": "; ".join(
+                f"{m.order_id[:12]}: ledger {m.ledger_filled} vs venue {m.venue_matched}" for m in recon.mismatches[:10]
+            )
+            or "none",
             "users": report.users,
             "trades_read": report.trades_read,
             "fills_new": report.fills_new,
@@ -68,5 +83,26 @@ def lt_fills(ledger: LedgerResource, clock: ClockResource, live: LiveTradingReso
             "cancelled_market_closed": report.cancelled_market_closed,
             "awaiting_reconciliation": report.awaiting_reconciliation,
             "users_failed": len(report.failed_users),
+        }
+    )
+
+
+@dg.asset(
+    group_name="resolution",
+    deps=[market_resolutions, ft_outcomes],
+    description="Live positions settled on their real fills: WON, LOST or VOID with PnL, ft_pnl and the difference.",
+)
+def lt_outcomes(ledger: LedgerResource, clock: ClockResource) -> dg.MaterializeResult:
+    report = settle_lt_orders(ledger.engine, clock.clock)
+    return dg.MaterializeResult(
+        metadata={
+            "settled": report.settled,
+            "won": report.won,
+            "lost": report.lost,
+            "void": report.void,
+            "no_position": report.no_position,
+            "waiting": report.waiting,
+            "live_pnl_usd": float(report.pnl),
+            "paper_pnl_usd": float(report.ft_pnl),
         }
     )

@@ -91,3 +91,19 @@ def nothing_placed_while_paused(ledger: LedgerResource) -> dg.AssetCheckResult:
         while_paused=while_paused,
         while_halted=while_halted,
     )
+
+
+@dg.asset_check(asset="lt_fills", blocking=True, description="The ledger's filled size of every order equals the venue's after reconciliation.")
+def ledger_matches_venue(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    materialization = context.instance.get_latest_materialization_event(dg.AssetKey("lt_fills"))
+    metadata = materialization.asset_materialization.metadata if materialization else {}
+    mismatches = int(metadata["size_mismatches"].value) if "size_mismatches" in metadata else 0
+    unrepaired = int(metadata["unrepaired_discrepancies"].value) if "unrepaired_discrepancies" in metadata else 0
+    detail = metadata["mismatch_detail"].value if "mismatch_detail" in metadata else "none"
+    return _check(
+        mismatches == 0 and unrepaired == 0,
+        f"{mismatches} size mismatch(es), {unrepaired} venue order(s)/fill(s) missing from the ledger",
+        size_mismatches=mismatches,
+        unrepaired_discrepancies=unrepaired,
+        detail=detail,
+    )
