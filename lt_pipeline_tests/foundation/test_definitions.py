@@ -52,3 +52,41 @@ def test_dg_check_defs_passes(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
+    keys = {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
+    assert keys == {
+        "tracked_traders", "ft_wallets", "source_trades", "ft_orders", "lt_strategies", "lt_orders", "lt_fills",
+        "market_resolutions", "ft_outcomes", "lt_outcomes",
+    }
+    execution = definitions.resolve_job_def("execution_job")
+    assert {k.to_user_string() for k in execution.asset_layer.executable_asset_keys} >= {
+        "source_trades", "ft_orders", "lt_orders", "lt_fills"
+    }
+    resolution = definitions.resolve_job_def("resolution_job")
+    assert {k.to_user_string() for k in resolution.asset_layer.executable_asset_keys} == {
+        "market_resolutions", "ft_outcomes", "lt_outcomes"
+    }
+    every_2 = definitions.resolve_schedule_def("execution_every_2_minutes")
+    every_10 = definitions.resolve_schedule_def("resolution_every_10_minutes")
+    assert (every_2.cron_schedule, every_10.cron_schedule) == ("*/2 * * * *", "*/10 * * * *")
+    assert every_2.default_status == every_10.default_status == dg.DefaultScheduleStatus.RUNNING
+    sensor = definitions.resolve_sensor_def("new_signals_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING and sensor.minimum_interval_seconds == 5
+    checks = {key.name for check in definitions.asset_checks for key in check.check_keys}
+    assert checks == {"no_duplicate_live_orders", "exposure_within_caps", "nothing_placed_while_paused", "ledger_matches_venue"}
+    assert all(spec.blocking for check in definitions.asset_checks for spec in check.check_specs)
+
+
+def test_the_schedules_skip_while_a_run_of_their_job_is_in_flight(definitions):
+    schedule = definitions.resolve_schedule_def("execution_every_2_minutes")
+    with dg.instance_for_test() as instance:
+        first = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
+        assert first.run_requests and not first.skip_message
+        instance.add_run(
+            dg.DagsterRun(job_name="execution_job", run_id="in-flight-run", status=dg.DagsterRunStatus.STARTED)
+        )
+        second = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
+        assert not second.run_requests
+        assert "still in flight" in second.skip_message
