@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -30,6 +30,7 @@ from lt_pipeline.execution.book_walk import estimate_fill
 from lt_pipeline.execution.lifecycle import OPEN_EXPOSURE_STATES, OrderState
 from lt_pipeline.execution.limits import available_capital, daily_loss_breached, size_signal
 from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order
+from lt_pipeline.execution.own_config import judge_signals, own_config
 from lt_pipeline.execution.settings import LtStrategySettings
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
@@ -366,7 +367,14 @@ def _decide_strategy(
                 .where(lt_strategies.c.strategy_id == strategy_id)
                 .values(is_paused=True, pause_reason=pause_reason, paused_at=now, updated_at=now)
             )
+        own = own_config(connection, strategy)
+        verdicts = (
+            judge_signals(connection, own, [s.source_trade_id for s in signals], book.available) if own is not None else {}
+        )
         for signal in signals:
+            verdict = verdicts.get(signal.source_trade_id)
+            if verdict is not None and verdict.accepted:
+                signal = replace(signal, size_usd=verdict.size_usd)
             if halted:
                 decision = Decision(OrderState.SKIPPED, SkipReason.HALTED, {"why": f"global halt: {halt_reason}"})
             elif paused_now:
@@ -380,6 +388,12 @@ def _decide_strategy(
                     OrderState.SKIPPED,
                     SkipReason.PAUSED,
                     {"why": f"arrived while the strategy was paused ({strategy['paused_at']:%Y-%m-%d %H:%M:%S} to {strategy['resumed_at']:%H:%M:%S} UTC)"},
+                )
+            elif own is not None and (verdict is None or not verdict.accepted):
+                decision = Decision(
+                    OrderState.SKIPPED,
+                    f"own_ft_config: {verdict.reason if verdict else 'trade unknown'}",
+                    {"why": f"FT changes are not followed; the strategy's own copy says: {verdict.detail if verdict else 'no such trade'}"},
                 )
             else:
                 decision = _decide_signal(signal, book, view, trader)
