@@ -3,6 +3,7 @@ resolutions and FT outcomes. Each is a thin call into plain Python plus metadata
 
 import dagster as dg
 
+from lt_pipeline.defs.metadata import materialized
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, StrategyConfigResource, VenueResource
 from lt_pipeline.forward_test.resolution import refresh_resolutions, settle_ft_orders
 from lt_pipeline.forward_test.signals import create_ft_orders
@@ -23,7 +24,7 @@ def tracked_traders(
         clock.clock,
         emulator_admin_url=venue.emulator_admin_url,
     )
-    return dg.MaterializeResult(metadata={"added": counts["added"], "tracked": counts["tracked"]})
+    return dg.MaterializeResult(metadata=counts)
 
 
 @dg.asset(group_name="forward_test", description="FT wallets from the YAML file, with a version per change.")
@@ -37,31 +38,15 @@ def ft_wallets(
         context.log.error(f"wallet file not applied, the last good wallets stay in force: {error}")
         return dg.MaterializeResult(metadata={"config_error": str(error), "applied": False})
     report = sync_wallets(ledger.engine, wallets, clock.now())
-    return dg.MaterializeResult(
-        metadata={
-            "applied": True,
-            "wallets": len(wallets),
-            "created": len(report.created),
-            "changed": len(report.changed),
-            "changed_wallets": ", ".join(report.changed) or "none",
-        }
-    )
+    return materialized(report, applied=True, wallets=len(wallets), changed_wallets=", ".join(report.changed) or "none")
 
 
 @dg.asset(
     group_name="signals", deps=[tracked_traders], description="Tracked traders' trades, polled incrementally per trader."
 )
 def source_trades(ledger: LedgerResource, venue: VenueResource, clock: ClockResource) -> dg.MaterializeResult:
-    report = ingest_source_trades(ledger.engine, venue.data_api(clock.clock), venue.gamma(clock.clock), clock.clock)
-    return dg.MaterializeResult(
-        metadata={
-            "traders_polled": report.traders_polled,
-            "trades_seen": report.trades_seen,
-            "trades_new": report.trades_new,
-            "rejected": report.rejected,
-            "markets_loaded": report.markets_loaded,
-            "traders_failed": len(report.failed_traders),
-        }
+    return materialized(
+        ingest_source_trades(ledger.engine, venue.data_api(clock.clock), venue.gamma(clock.clock), clock.clock)
     )
 
 
@@ -73,41 +58,19 @@ def source_trades(ledger: LedgerResource, venue: VenueResource, clock: ClockReso
 def ft_orders(ledger: LedgerResource, clock: ClockResource) -> dg.MaterializeResult:
     report = create_ft_orders(ledger.engine, clock.clock)
     top = sorted(report.rejection_counts.items(), key=lambda item: -item[1])[:8]
-    return dg.MaterializeResult(
-        metadata={
-            "trades_evaluated": report.trades_evaluated,
-            "orders_created": report.orders_created,
-            "waiting_for_market": report.waiting_for_market,
-            "before_tracking": report.before_tracking,
-            "market_closed": report.market_closed,
-            "top_rejections": dg.MetadataValue.md(
-                "| reason | count |\n|---|---|\n" + "\n".join(f"| {r} | {c} |" for r, c in top)
-            ),
-        }
+    return materialized(
+        report,
+        top_rejections=dg.MetadataValue.md(
+            "| reason | count |\n|---|---|\n" + "\n".join(f"| {r} | {c} |" for r, c in top)
+        ),
     )
 
 
 @dg.asset(group_name="resolution", description="Resolutions of markets with open positions, from the CLOB.")
 def market_resolutions(ledger: LedgerResource, venue: VenueResource, clock: ClockResource) -> dg.MaterializeResult:
-    report = refresh_resolutions(ledger.engine, venue.clob_reader(), clock.clock)
-    return dg.MaterializeResult(
-        metadata={
-            "markets_checked": report.markets_checked,
-            "markets_resolved": report.markets_resolved,
-            "failed": len(report.failed),
-        }
-    )
+    return materialized(refresh_resolutions(ledger.engine, venue.clob_reader(), clock.clock))
 
 
 @dg.asset(group_name="resolution", deps=[market_resolutions], description="FT positions settled: WON, LOST or VOID with PnL.")
 def ft_outcomes(ledger: LedgerResource, clock: ClockResource) -> dg.MaterializeResult:
-    report = settle_ft_orders(ledger.engine, clock.clock)
-    return dg.MaterializeResult(
-        metadata={
-            "settled": report.settled,
-            "won": report.won,
-            "lost": report.lost,
-            "void": report.void,
-            "pnl_usd": float(report.pnl),
-        }
-    )
+    return materialized(settle_ft_orders(ledger.engine, clock.clock))

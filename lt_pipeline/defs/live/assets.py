@@ -3,6 +3,7 @@
 import dagster as dg
 
 from lt_pipeline.defs.forward_test.assets import ft_orders, ft_outcomes, ft_wallets, market_resolutions
+from lt_pipeline.defs.metadata import materialized
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, LiveTradingResource, VenueResource
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.execution.fills import refresh_fills
@@ -35,19 +36,11 @@ def lt_orders(
     report = run_executor(ledger.engine, clock.clock, BookSource(venue.clob_reader().book), pool.trader)
     for strategy_id, why in report.failed.items():
         context.log.error(f"{strategy_id}: signals not executed this tick: {why}")
-    return dg.MaterializeResult(
-        metadata={
-            "signals": report.signals,
-            "claimed": report.claimed,
-            "submitted": report.submitted,
-            "accepted": report.accepted,
-            "rejected": report.rejected,
-            "unknown": report.unknown,
-            "skipped": sum(report.skipped.values()),
-            "skip_reasons": ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none",
-            "strategies_failed": len(report.failed),
-            "submit_seconds": round(report.submit_seconds, 3),
-        }
+    return materialized(
+        report,
+        skipped=sum(report.skipped.values()),
+        skip_reasons=", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none",
+        submit_seconds=round(report.submit_seconds, 3),
     )
 
 
@@ -62,28 +55,17 @@ def lt_fills(ledger: LedgerResource, clock: ClockResource, live: LiveTradingReso
     # After the refresh, so that new fills are not mistaken for missing ones.
     recon = reconcile(ledger.engine, trader_for_user, clock.clock)
     unrepaired = [d for d in recon.discrepancies if not d.repaired]
-    return dg.MaterializeResult(
-        metadata={
-            "reconciled": recon.reconciled,
-            "never_arrived": recon.never_arrived,
-            "still_unknown": recon.still_unknown,
-            "size_mismatches": len(recon.mismatches),
-            "unrepaired_discrepancies": len(unrepaired),
-            "mismatch_detail": "; ".join(
-                f"{m.order_id[:12]}: ledger {m.ledger_filled} vs venue {m.venue_matched}" for m in recon.mismatches[:10]
-            )
-            or "none",
-            "users": report.users,
-            "trades_read": report.trades_read,
-            "fills_new": report.fills_new,
-            "fills_changed": report.fills_changed,
-            "fills_reversed": report.fills_reversed,
-            "filled": report.filled,
-            "cancelled_ttl": report.cancelled_ttl,
-            "cancelled_market_closed": report.cancelled_market_closed,
-            "awaiting_reconciliation": report.awaiting_reconciliation,
-            "users_failed": len(report.failed_users),
-        }
+    return materialized(
+        report,
+        reconciled=recon.reconciled,
+        never_arrived=recon.never_arrived,
+        still_unknown=recon.still_unknown,
+        size_mismatches=len(recon.mismatches),
+        unrepaired_discrepancies=len(unrepaired),
+        mismatch_detail="; ".join(
+            f"{m.order_id[:12]}: ledger {m.ledger_filled} vs venue {m.venue_matched}" for m in recon.mismatches[:10]
+        )
+        or "none",
     )
 
 
@@ -93,16 +75,4 @@ def lt_fills(ledger: LedgerResource, clock: ClockResource, live: LiveTradingReso
     description="Live positions settled on their real fills: WON, LOST or VOID with PnL, ft_pnl and the difference.",
 )
 def lt_outcomes(ledger: LedgerResource, clock: ClockResource) -> dg.MaterializeResult:
-    report = settle_lt_orders(ledger.engine, clock.clock)
-    return dg.MaterializeResult(
-        metadata={
-            "settled": report.settled,
-            "won": report.won,
-            "lost": report.lost,
-            "void": report.void,
-            "no_position": report.no_position,
-            "waiting": report.waiting,
-            "live_pnl_usd": float(report.pnl),
-            "paper_pnl_usd": float(report.ft_pnl),
-        }
-    )
+    return materialized(settle_lt_orders(ledger.engine, clock.clock))
