@@ -3,10 +3,12 @@ the accepted ones opened as paper positions at the signal price. Running a tick 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -14,7 +16,14 @@ from sqlalchemy import Connection, Engine, select
 
 from lt_pipeline.clock import Clock
 from lt_pipeline.forward_test.wallets import active_wallets
-from lt_pipeline.ledger.schema import ft_orders, market_tokens, markets, source_trades, tracked_traders
+from lt_pipeline.ledger.schema import (
+    ft_orders,
+    market_tokens,
+    markets,
+    source_trade_rejections,
+    source_trades,
+    tracked_traders,
+)
 from lt_pipeline.ledger.writes import insert_missing, read_cursor, write_cursor
 from lt_pipeline.strategy.evaluate import accepted_order, evaluate
 from lt_pipeline.strategy.trader_quality import trader_stats
@@ -22,6 +31,7 @@ from lt_pipeline.strategy.trader_quality import trader_stats
 log = logging.getLogger(__name__)
 
 CURSOR = "ft_orders.ingested_at"
+MARKET_GRACE = timedelta(minutes=10)
 FT_ORDER_NAMESPACE = uuid.UUID("6f1c1d2e-9a53-4c38-9a43-0d3f5f2d7a10")
 
 
@@ -29,6 +39,7 @@ FT_ORDER_NAMESPACE = uuid.UUID("6f1c1d2e-9a53-4c38-9a43-0d3f5f2d7a10")
 class SignalReport:
     trades_evaluated: int = 0
     waiting_for_market: int = 0
+    unknown_market: int = 0  # market still unknown after MARKET_GRACE: reported in source_trade_rejections
     before_tracking: int = 0  # history: made before we tracked the trader, used for quality only
     market_closed: int = 0
     orders_created: int = 0
@@ -53,9 +64,16 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
             return report
         # A trade whose market is not loaded yet waits for a later tick (its ingested_at stays ahead
         # of the cursor); the cursor only moves past trades that were actually decided.
-        waiting = trades[~trades["market_known"]]
+        unknown = trades[~trades["market_known"]]
+        # A market the venue never describes cannot be judged: after a grace it is reported and let go.
+        given_up = unknown[unknown["ingested_at"] <= pd.Timestamp(now - MARKET_GRACE)]
+        report.unknown_market = _report_unknown_markets(connection, given_up, now)
+        waiting = unknown.drop(given_up.index)
         report.waiting_for_market = len(waiting)
-        new_cursor = waiting["ingested_at"].min() if not waiting.empty else trades["ingested_at"].max()
+        # The cursor reads "ingested after"; it stops just before the first trade still waiting.
+        new_cursor = (
+            waiting["ingested_at"].min() - pd.Timedelta(microseconds=1) if not waiting.empty else trades["ingested_at"].max()
+        )
         known = trades[trades["market_known"]]
         # A trade made before we tracked its trader is history (it feeds trader quality), and one in a
         # market already closed cannot be copied: neither is a signal.
@@ -106,6 +124,20 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
         report.orders_created = insert_missing(connection, ft_orders, rows, ["wallet_id", "source_trade_id"])
         write_cursor(connection, CURSOR, pd.Timestamp(new_cursor).to_pydatetime().isoformat(), now)
     return report
+
+
+def _report_unknown_markets(connection: Connection, trades: pd.DataFrame, now: datetime) -> int:
+    rows = [
+        {
+            "raw_hash": hashlib.sha256(f"unknown_market|{row.source_trade_id}".encode()).hexdigest(),
+            "trader_address": row.trader_address,
+            "reason": f"market {row.condition_id}: not described by the venue within {MARKET_GRACE}; trade not copied",
+            "raw": json.dumps({"source_trade_id": row.source_trade_id, "condition_id": row.condition_id}),
+            "seen_at": now,
+        }
+        for row in trades.itertuples()
+    ]
+    return insert_missing(connection, source_trade_rejections, rows, ["raw_hash"])
 
 
 def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFrame:

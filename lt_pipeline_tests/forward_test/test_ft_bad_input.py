@@ -83,3 +83,27 @@ def test_a_malformed_wallet_file_is_reported_and_the_last_good_wallets_stay(sqli
         assert harness.metadata(result, "source_trades")["trades_seen"] >= 0  # the tick went on
     finally:
         emulator.stop(wait=False)
+
+
+def test_a_trade_in_a_market_the_venue_never_describes_waits_then_is_reported(ledger_engine, fake_venue):
+    from datetime import timedelta
+
+    from lt_pipeline.clock import SimulatedClock, from_unix
+    from lt_pipeline.forward_test.signals import create_ft_orders
+    from lt_pipeline.forward_test.wallets import sync_wallets
+    from lt_pipeline.strategy.config import load_wallets
+
+    clock = SimulatedClock(from_unix(1780315260))
+    track_traders(ledger_engine, [TRADER], "config", from_unix(1780315000))
+    sync_wallets(ledger_engine, load_wallets(LOOSE_WALLETS), clock.now())
+    ingest_source_trades(ledger_engine, DataApiClient(fake_venue, clock=clock), GammaClient(fake_venue, clock=clock), clock)
+
+    first = create_ft_orders(ledger_engine, clock)
+    assert (first.waiting_for_market, first.unknown_market, first.orders_created) == (1, 0, 0)
+    clock.advance(timedelta(minutes=11))
+    later = create_ft_orders(ledger_engine, clock)
+    assert (later.waiting_for_market, later.unknown_market) == (0, 1)
+    with ledger_engine.connect() as connection:
+        reasons = connection.execute(select(schema.source_trade_rejections.c.reason)).scalars().all()
+    assert any("not described by the venue" in reason for reason in reasons)
+    assert create_ft_orders(ledger_engine, clock).unknown_market == 0  # reported once, then let go
