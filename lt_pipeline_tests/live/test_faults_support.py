@@ -1,0 +1,251 @@
+"""Shared pieces of the live fault tests (no tests here): a session of real signals (the FT harness on a
+running emulator) with one launched LT strategy and the real ClobTrader; a trader whose order posts, and
+nothing else, meet the emulator's faults; the closing check that the ledger equals the venue; and the
+child process that runs the executor and is killed at one of the two crash points.
+
+Run as a module, it is that child: `python -m lt_pipeline_tests.live.test_faults_support
+{before-submit|after-submit} LEDGER_URL EMULATOR_URL NOW KEY_SEED`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lt_pipeline.clock import SimulatedClock, to_unix
+from lt_pipeline.execution.executor import BookSource, ExecutionReport, run_executor
+from lt_pipeline.execution.fault_drill import VenueAudit, audit_ledger
+from lt_pipeline.execution.fills import refresh_fills
+from lt_pipeline.execution.reconcile import ReconcileReport, reconcile
+from lt_pipeline.ledger import schema
+from lt_pipeline.ledger.engine import make_engine
+from lt_pipeline.venues.polymarket.clob import ClobReader
+from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SignedIntent, SubmitResult
+from lt_pipeline_tests.emulator.fixtures import CHAIN_ID, EmulatorHandle, start_emulator, test_private_key
+from lt_pipeline_tests.forward_test.harness import PipelineHarness, make_harness
+from lt_pipeline_tests.live.test_executor import add_strategy
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KEY_SEED = 1
+VENUE_STATES = {"LIVE", "PARTIALLY_FILLED", "FILLED", "CANCELLED"}
+CRASH_POINTS = ("before-submit", "after-submit")
+
+
+def make_trader(emulator: EmulatorHandle, key_seed: int = KEY_SEED) -> ClobTrader:
+    return ClobTrader(emulator.url, CHAIN_ID, test_private_key(key_seed), use_server_time=True)
+
+
+@dataclass
+class FaultSession:
+    """One user, one launched LT strategy mirroring the loose FT wallet, the emulator and the ledger."""
+
+    harness: PipelineHarness
+    ledger_url: str
+    trader: ClobTrader
+    strategy_id: str
+
+    @property
+    def emulator(self) -> EmulatorHandle:
+        return self.harness.emulator
+
+    @property
+    def engine(self):
+        return self.harness.engine
+
+    @property
+    def clock(self):
+        return self.harness.clock
+
+    def books(self) -> BookSource:
+        return BookSource(ClobReader(self.emulator.url).book)
+
+    def execute(self, trader: Any = None) -> ExecutionReport:
+        """One executor run on the signals that are there now (no new paper tick)."""
+        chosen = trader or self.trader
+        return run_executor(self.engine, self.clock, self.books(), lambda user: chosen)
+
+    def tick(self, trader: Any = None) -> ExecutionReport:
+        """A paper tick (2 simulated minutes: new signals), then an executor run."""
+        self.harness.execution_tick()
+        return self.execute(trader)
+
+    def refresh_and_reconcile(self) -> ReconcileReport:
+        refresh_fills(self.engine, lambda user: self.trader, self.clock)
+        return reconcile(self.engine, lambda user: self.trader, self.clock)
+
+    def lt_orders(self) -> list:
+        with self.engine.connect() as connection:
+            return connection.execute(select(schema.lt_orders).order_by(schema.lt_orders.c.lt_order_id)).all()
+
+    def decisions(self, decision: str | None = None) -> list:
+        query = select(schema.signal_decisions).order_by(schema.signal_decisions.c.decision_id)
+        if decision:
+            query = query.where(schema.signal_decisions.c.decision == decision)
+        with self.engine.connect() as connection:
+            return connection.execute(query).all()
+
+    def submitted_unknown(self) -> dict[str, str]:
+        """lt_order_id -> why, for every order whose submit the executor recorded as UNKNOWN."""
+        return {
+            row.lt_order_id: row.reason for row in self.decisions("UNKNOWN")
+            if row.reason.startswith("outcome unknown, to reconcile by hash")
+        }
+
+    def venue_orders_placed(self) -> int:
+        return self.emulator.venue.counters().get("orders_placed", 0)
+
+    def venue_holds(self, order_id: str) -> bool:
+        return self.emulator.venue.get_order(order_id) is not None
+
+    def fault_counters(self) -> dict[str, Any]:
+        return self.emulator.admin("counters")
+
+
+@pytest.fixture
+def session(ledger_url, tmp_path):
+    """A fault session on SQLite and on PostgreSQL; the first paper trades are in, the strategy launched."""
+    emulator = start_emulator(seed=11)
+    try:
+        harness = make_harness(emulator, ledger_url, tmp_path)
+        harness.execution_tick()
+        strategy_id = add_strategy(harness.engine, harness.clock.now())
+        yield FaultSession(harness, ledger_url, make_trader(emulator), strategy_id)
+    finally:
+        emulator.stop(wait=False)
+
+
+# --- faults on order posts only ---------------------------------------------------------------------------
+
+
+class PostsUnderFaults:
+    """The session's trader, except that each submit (one POST /orders per batch) meets the faults
+    `faults_for(call)` returns for it (None: none); every other request is fault-free.
+
+    The profile is set just before the post, with the call's number as its seed, and cleared right
+    after; submits are serialised so each meets its own faults. The L2 timestamp is read from the
+    emulator's clock in process, so the post is the only request a submit makes. `client_timeout`
+    shortens the client library's HTTP timeout for the posts (a reply slower than that is lost)."""
+
+    def __init__(self, session: FaultSession, faults_for: Callable[[int], dict | None], *,
+                 client_timeout: float | None = None) -> None:
+        self._session = session
+        self._trader = make_trader(session.emulator)
+        clock = session.emulator.clock
+        self._trader.client._get_timestamp = lambda: to_unix(clock.now())
+        self._faults_for = faults_for
+        self._client_timeout = client_timeout
+        self._calls = itertools.count()
+        self._lock = threading.Lock()
+        self.results: list[SubmitResult] = []
+        self.calls = 0  # order posts made
+        self.faulted = 0  # of which met faults
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._trader, name)
+
+    def submit(self, intents: list[SignedIntent]) -> list[SubmitResult]:
+        from py_clob_client_v2.http_helpers import helpers
+
+        with self._lock:
+            call = next(self._calls)
+            faults = self._faults_for(call)
+            self.calls += 1
+            self.faulted += 1 if faults else 0
+            emulator = self._session.emulator
+            if faults:
+                emulator.admin("faults", settings=faults, seed=call)
+            timeout = helpers._http_client.timeout
+            if self._client_timeout is not None:
+                helpers._http_client.timeout = self._client_timeout
+            try:
+                results = self._trader.submit(intents)
+            finally:
+                helpers._http_client.timeout = timeout
+                if faults:
+                    # A post the client gave up on may still be in the emulator: let it finish first.
+                    if faults.get("slow_seconds") and any(r.outcome == Outcome.UNKNOWN for r in results):
+                        time.sleep(float(faults["slow_seconds"]))
+                    emulator.admin("faults/clear")
+            self.results += results
+            return results
+
+
+# --- the closing check ------------------------------------------------------------------------------------
+
+
+def settle_and_audit(session: FaultSession) -> VenueAudit:
+    """With the faults off and the grace passed: refresh fills and reconcile, then assert the ledger
+    equals the venue (no duplicate venue order, no lost fill, sizes and states equal, nothing left in
+    flight), and that repeating the executor run places nothing. Returns the audit."""
+    session.emulator.admin("faults/clear")
+    session.clock.advance(timedelta(minutes=1))
+    report = session.refresh_and_reconcile()
+    assert not report.failed_users, report.failed_users
+    assert report.mismatches == [], report.mismatches
+    assert [d for d in report.discrepancies if not d.repaired] == [], report.discrepancies
+    audit = audit_ledger(session.engine, session.emulator.venue, [session.trader.funder])
+    assert audit.clean, audit
+    assert audit.intents_at_venue == audit.venue_orders
+
+    placed = session.venue_orders_placed()
+    again = session.execute()
+    assert (again.claimed, again.submitted) == (0, 0), again
+    assert session.venue_orders_placed() == placed
+    return audit
+
+
+# --- the child killed at a crash point --------------------------------------------------------------------
+
+
+class KilledAtSubmit:
+    """A trader whose process is SIGKILLed in submit: before anything is sent, or after the venue
+    answered and before the answer is returned to be recorded."""
+
+    def __init__(self, trader: ClobTrader, *, after_sending: bool) -> None:
+        self._trader = trader
+        self._after_sending = after_sending
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._trader, name)
+
+    def submit(self, intents: list[SignedIntent]) -> list[SubmitResult]:
+        if self._after_sending:
+            self._trader.submit(intents)
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable: the process was killed")
+
+
+def run_killed_executor(session: FaultSession, crash_point: str) -> subprocess.CompletedProcess:
+    """Run the executor in a child process on the session's ledger and emulator, killed at `crash_point`."""
+    assert crash_point in CRASH_POINTS
+    command = [sys.executable, "-m", "lt_pipeline_tests.live.test_faults_support", crash_point, session.ledger_url,
+               session.emulator.url, session.clock.now().isoformat(), str(KEY_SEED)]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def _child(argv: list[str]) -> int:
+    crash_point, ledger_url, emulator_url, now, key_seed = argv
+    engine = make_engine(ledger_url)
+    clock = SimulatedClock(datetime.fromisoformat(now))
+    trader = ClobTrader(emulator_url, CHAIN_ID, test_private_key(int(key_seed)), use_server_time=True)
+    killed = KilledAtSubmit(trader, after_sending=crash_point == "after-submit")
+    report = run_executor(engine, clock, BookSource(ClobReader(emulator_url).book), lambda user: killed)
+    print(f"not killed: nothing was submitted ({report})", file=sys.stderr)
+    return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(sys.argv[1:]))
