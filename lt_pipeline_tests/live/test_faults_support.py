@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,14 @@ class FaultSession:
     ledger_url: str
     trader: ClobTrader
     strategy_id: str
+    other_traders: dict[str, ClobTrader] = field(default_factory=dict)  # user -> trader, for users besides the first
+
+    def trader_for(self, user_id: str) -> ClobTrader:
+        return self.other_traders.get(user_id, self.trader)
+
+    @property
+    def funders(self) -> list[str]:
+        return [self.trader.funder] + [trader.funder for trader in self.other_traders.values()]
 
     @property
     def emulator(self) -> EmulatorHandle:
@@ -74,8 +82,7 @@ class FaultSession:
 
     def execute(self, trader: Any = None) -> ExecutionReport:
         """One executor run on the signals that are there now (no new paper tick)."""
-        chosen = trader or self.trader
-        return run_executor(self.engine, self.clock, self.books(), lambda user: chosen)
+        return run_executor(self.engine, self.clock, self.books(), (lambda user: trader) if trader else self.trader_for)
 
     def tick(self, trader: Any = None) -> ExecutionReport:
         """A paper tick (2 simulated minutes: new signals), then an executor run."""
@@ -83,8 +90,8 @@ class FaultSession:
         return self.execute(trader)
 
     def refresh_and_reconcile(self) -> ReconcileReport:
-        refresh_fills(self.engine, lambda user: self.trader, self.clock)
-        return reconcile(self.engine, lambda user: self.trader, self.clock)
+        refresh_fills(self.engine, self.trader_for, self.clock)
+        return reconcile(self.engine, self.trader_for, self.clock)
 
     def lt_orders(self) -> list:
         with self.engine.connect() as connection:
@@ -196,7 +203,7 @@ def settle_and_audit(session: FaultSession) -> VenueAudit:
     assert not report.failed_users, report.failed_users
     assert report.mismatches == [], report.mismatches
     assert [d for d in report.discrepancies if not d.repaired] == [], report.discrepancies
-    audit = audit_ledger(session.engine, session.emulator.venue, [session.trader.funder])
+    audit = audit_ledger(session.engine, session.emulator.venue, session.funders)
     assert audit.clean, audit
     assert audit.intents_at_venue == audit.venue_orders
 
