@@ -191,6 +191,7 @@ class ProfileFigures:
     reconciled: int = 0  # in-flight orders found at the venue by their hash
     never_arrived: int = 0
     still_unknown: int = 0  # times reconciliation could not ask the venue about an order
+    strategies_failed: int = 0  # (strategy, tick) pairs whose signals waited: its user's trader could not be built
     failed_runs: int = 0  # execution runs that did not complete (a step failed under the faults)
     audit: VenueAudit | None = None
     faults: dict[str, int] = field(default_factory=dict)
@@ -202,6 +203,7 @@ class ProfileFigures:
         self.accepted += int(metadata.get("accepted", 0))
         self.rejected += int(metadata.get("rejected", 0))
         self.unknown += int(metadata.get("unknown", 0))
+        self.strategies_failed += int(metadata.get("failed", 0))  # strategies whose trader could not be built
 
     def add_reconciliation(self, reconciled: int, never_arrived: int, still_unknown: int) -> None:
         self.reconciled += reconciled
@@ -234,6 +236,7 @@ def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> Prof
     clock = SimulatedClock(DRILL_START)
     emulator = start_in_thread(Venue(clock, seed=seed, faucet=Decimal(5000)), clock=clock, key_seed=seed)
     engine = None
+    instance = None
     try:
         wallets_file = workdir / "wallets.yaml"
         wallets_file.write_text(yaml.safe_dump({"wallets": [DRILL_WALLET]}))
@@ -295,6 +298,8 @@ def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> Prof
         emulator.stop(wait=False)
         if engine is not None:
             engine.dispose()
+        if instance is not None:  # its in-memory SQLite storage, closed here rather than by the GC elsewhere
+            instance.dispose()
     figures.seconds = round(time.perf_counter() - started, 2)
     return figures
 
@@ -314,7 +319,7 @@ def _metadata(result, asset: str) -> dict[str, Any]:
 COLUMNS = (
     ("profile", 10), ("signals", 8), ("placed", 7), ("accepted", 9), ("rejected", 9), ("unknown", 8),
     ("reconciled", 11), ("never_arr", 10), ("dup_orders", 11), ("lost_fills", 11), ("size_mism", 10),
-    ("in_flight", 10), ("failed_runs", 12),
+    ("in_flight", 10), ("strat_failed", 13), ("failed_runs", 12),
 )
 
 
@@ -333,6 +338,7 @@ def row_of(figures: ProfileFigures) -> dict[str, Any]:
         "lost_fills": audit.lost_fills if audit else None,
         "size_mism": audit.size_mismatches if audit else None,
         "in_flight": audit.in_flight if audit else None,
+        "strat_failed": figures.strategies_failed,
         "failed_runs": figures.failed_runs,
     }
 

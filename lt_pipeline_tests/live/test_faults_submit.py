@@ -33,7 +33,7 @@ def by_id(session) -> dict:
 def test_refused_posts_are_never_arrived_and_never_sent_again(session):
     trader = PostsUnderFaults(session, every_other({"order_error_rate": 1.0}))
     run_ticks(session, trader)
-    unknown = session.submitted_unknown()
+    unknown = session.unknown_outcomes(trader)
     assert unknown and all("HTTP 500: could not insert order" in why for why in unknown.values())
     assert any(r.outcome == Outcome.ACCEPTED for r in trader.results)
 
@@ -51,7 +51,7 @@ def test_refused_posts_are_never_arrived_and_never_sent_again(session):
 def test_lost_replies_are_reconciled_to_the_venue_state_with_their_fills(session):
     trader = PostsUnderFaults(session, every_other({"lost_reply_rate": 1.0}))
     run_ticks(session, trader)
-    unknown = session.submitted_unknown()
+    unknown = session.unknown_outcomes(trader)
     assert unknown
 
     audit = settle_and_audit(session)
@@ -72,7 +72,7 @@ def test_lost_replies_are_reconciled_to_the_venue_state_with_their_fills(session
 def test_throttled_posts_stay_unknown_until_reconciled_and_are_not_retried(session):
     trader = PostsUnderFaults(session, every_other({"throttle_rate": 1.0, "retry_after_seconds": 1}))
     run_ticks(session, trader)
-    unknown = session.submitted_unknown()
+    unknown = session.unknown_outcomes(trader)
     # A 429 proves nothing about the order: it is an unknown outcome, not a venue rejection.
     assert unknown and all("HTTP 429" in why for why in unknown.values())
     assert not [r for r in trader.results if r.outcome == Outcome.REJECTED]
@@ -93,7 +93,7 @@ def test_replies_slower_than_the_client_waits_end_in_the_venue_state(session):
 
     trader = PostsUnderFaults(session, faults_for, client_timeout=0.3)
     run_ticks(session, trader)
-    unknown = session.submitted_unknown()
+    unknown = session.unknown_outcomes(trader)
     assert unknown and all("transport error" in why for why in unknown.values())
     accepted = [r for r in trader.results if r.outcome == Outcome.ACCEPTED]
     assert accepted, "a reply slow but within the timeout is an ordinary answer"

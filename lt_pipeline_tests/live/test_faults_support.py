@@ -104,12 +104,14 @@ class FaultSession:
         with self.engine.connect() as connection:
             return connection.execute(query).all()
 
-    def submitted_unknown(self) -> dict[str, str]:
-        """lt_order_id -> why, for every order whose submit the executor recorded as UNKNOWN."""
-        return {
-            row.lt_order_id: row.reason for row in self.decisions("UNKNOWN")
-            if row.reason.startswith("outcome unknown, to reconcile by hash")
-        }
+    def unknown_outcomes(self, trader: "PostsUnderFaults") -> dict[str, str]:
+        """lt_order_id -> why, for every submit through `trader` whose outcome was unknown; each was
+        recorded as such (an UNKNOWN decision) before reconciliation settled it."""
+        by_hash = {row.order_id: row.lt_order_id for row in self.lt_orders() if row.order_id}
+        unknown = {by_hash[r.order_id]: r.reason for r in trader.results if r.outcome == Outcome.UNKNOWN}
+        recorded = {row.lt_order_id for row in self.decisions("UNKNOWN")}
+        assert set(unknown) <= recorded, "an unknown outcome was not recorded as UNKNOWN"
+        return unknown
 
     def venue_orders_placed(self) -> int:
         return self.emulator.venue.counters().get("orders_placed", 0)
