@@ -51,6 +51,7 @@ DELEGATED = {
     ("bench", "strategy"): ("lt_pipeline.strategy.bench", "FT decisions for 1,000 wallets x 10,000 trades"),
     ("bench", "execution"): ("lt_pipeline.execution.bench", "one tick placing 500 orders across 100 strategies"),
     ("dagster-home", None): ("lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
+    ("drill", "faults"): ("lt_pipeline.execution.fault_drill", "live trading against each emulator fault profile, with counts"),
     ("run", None): ("lt_pipeline.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
     ("demo", None): ("lt_pipeline.demo", "the headless demo on a simulated clock"),
     ("strategy", None): ("lt_pipeline.execution.cli", "create, launch, pause, resume, edit, halt LT strategies"),
