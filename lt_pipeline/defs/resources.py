@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
@@ -106,25 +107,32 @@ def resources() -> dg.Definitions:
 
 
 class LiveTradingResource(dg.ConfigurableResource):
-    """Each user's trading connection, built on first use per run from that user's environment
-    variables (never from the ledger, never logged)."""
+    """Each user's trading connection, built on first use from that user's environment variables
+    (never from the ledger, never logged) and kept for the life of the process: in-process runs (the
+    demo, the drill, tests) share it; a daemon-launched run is its own process and builds its own."""
 
     clob_host: str
     chain_id: int = 137
     embedded: bool = True
-    _pool: object = PrivateAttr(default=None)
 
     def pool(self, engine: Engine):
         from dataclasses import replace
 
         from lt_pipeline.execution.credentials import TraderPool
 
-        if self._pool is None:
-            settings = replace(
-                load_settings(),
-                clob_host=self.clob_host,
-                chain_id=self.chain_id,
-                deployment="embedded" if self.embedded else "production",
-            )
-            self._pool = TraderPool(settings, engine=engine)
-        return self._pool
+        key = (self.clob_host, self.chain_id, self.embedded, engine.url.render_as_string(hide_password=True))
+        with _POOLS_LOCK:
+            pool = _POOLS.get(key)
+            if pool is None:
+                settings = replace(
+                    load_settings(),
+                    clob_host=self.clob_host,
+                    chain_id=self.chain_id,
+                    deployment="embedded" if self.embedded else "production",
+                )
+                pool = _POOLS[key] = TraderPool(settings, engine=engine)
+        return pool
+
+
+_POOLS: dict[tuple, object] = {}
+_POOLS_LOCK = threading.Lock()
