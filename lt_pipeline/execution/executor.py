@@ -38,6 +38,7 @@ from lt_pipeline.ledger.schema import (
     lt_execution_quality,
     lt_orders,
     lt_strategies,
+    market_tokens,
     markets,
     orders,
     signal_decisions,
@@ -257,8 +258,6 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
 
 
 def _market_view(engine: Engine, books: BookSource, token_ids: set[str]) -> MarketView:
-    from lt_pipeline.ledger.schema import market_tokens
-
     with engine.connect() as connection:
         rows = connection.execute(
             select(market_tokens.c.token_id, markets)
