@@ -291,16 +291,22 @@ def _strategy_book(connection: Connection, strategy: dict, now: datetime) -> Str
             if row.resolved_at is not None and row.resolved_at >= day_start:
                 book.realised_today += row.pnl or Decimal(0)
             continue
-        committed = row.executed_usd or Decimal(0)
-        if row.status in OPEN_STATES:
-            # The unfilled rest of a live order may still fill: it reserves room too.
-            committed = max(committed, row.intended_size_usd or Decimal(0))
-        elif row.status == OrderState.FILLED.name and not committed:
-            # Filled on entry, its fills not yet read back: count what it was sized at.
-            committed = row.intended_size_usd or Decimal(0)
+        committed = committed_usd(row.status, row.intended_size_usd, row.executed_usd)
         if committed:
             book.commit(row.token_id, committed)
     return book
+
+
+def committed_usd(status: str, intended_size_usd: Decimal | None, executed_usd: Decimal | None) -> Decimal:
+    """What an open LT order holds against its strategy's caps and capital."""
+    committed = executed_usd or Decimal(0)
+    if status in OPEN_STATES:
+        # The unfilled rest of a live order may still fill: it reserves room too.
+        return max(committed, intended_size_usd or Decimal(0))
+    if status == OrderState.FILLED.name and not committed:
+        # Filled on entry, its fills not yet read back: count what it was sized at.
+        return intended_size_usd or Decimal(0)
+    return committed
 
 
 def settings_of(strategy: dict) -> LtStrategySettings:

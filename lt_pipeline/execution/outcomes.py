@@ -20,10 +20,10 @@ from sqlalchemy import Engine, exists, select, update
 from lt_pipeline.clock import Clock
 from lt_pipeline.execution import side_sign
 from lt_pipeline.execution.lifecycle import OPEN_EXPOSURE_STATES, FillStatus
-from lt_pipeline.forward_test.resolution import outcome_for, position_pnl
+from lt_pipeline.forward_test.resolution import outcome_for
 from lt_pipeline.ledger.schema import fills, ft_orders, lt_orders, market_tokens, markets
 from lt_pipeline.money import ZERO
-from lt_pipeline.quality.measures import exact
+from lt_pipeline.quality.measures import exact, paper_pnl
 
 HUNDRED = Decimal(100)
 # While an order may still fill, or a fill may still fail, its position is not known yet.
@@ -95,7 +95,7 @@ def settle_lt_orders(engine: Engine, clock: Clock) -> OutcomesReport:
             # has not run yet for this market.
             ft_pnl = row.ft_recorded_pnl
             if ft_pnl is None:
-                ft_pnl = position_pnl(row.ft_side, row.ft_shares, row.ft_entry_price, row.payout)
+                ft_pnl = paper_pnl(row.ft_side, row.ft_shares, row.ft_entry_price, row.payout)
             values = {"ft_pnl": ft_pnl, "resolved_at": row.resolved_at or now, "updated_at": now}
             if row.executed_shares > ZERO:
                 outcome = outcome_for(row.payout)

@@ -1,5 +1,5 @@
 """Market resolutions from the venue, and FT positions settled on them: a won position pays 1 per
-share, a lost one 0, a voided one 0.5; PnL = shares x (payout - entry price) for a BUY."""
+share, a lost one 0, a voided one 0.5; PnL is TCA's paper PnL s x shares x (payout - entry price)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from lt_pipeline.clock import Clock
 from lt_pipeline.ingest.markets import record_resolution
 from lt_pipeline.ledger.schema import ft_orders, lt_orders, market_tokens, markets
+from lt_pipeline.quality.measures import paper_pnl
 from lt_pipeline.venues.polymarket.clob import ClobReader
 from lt_pipeline.venues.polymarket.models import VenueError
 
@@ -68,13 +69,6 @@ def refresh_resolutions(engine: Engine, clob: ClobReader, clock: Clock) -> Resol
     return report
 
 
-def position_pnl(side: str, shares: Decimal, entry_price: Decimal, payout: Decimal) -> Decimal:
-    """PnL of a paper position at resolution: a BUY gains the payout less the price per share; a SELL
-    (short of the token) the reverse."""
-    per_share = payout - entry_price if side == "BUY" else entry_price - payout
-    return shares * per_share
-
-
 def outcome_for(payout: Decimal) -> str:
     if payout == Decimal("0.5"):
         return "VOID"
@@ -97,7 +91,7 @@ def settle_ft_orders(engine: Engine, clock: Clock) -> SettlementReport:
         ).all()
         for row in rows:
             outcome = outcome_for(row.payout)
-            pnl = position_pnl(row.side, row.shares, row.entry_price, row.payout)
+            pnl = paper_pnl(row.side, row.shares, row.entry_price, row.payout)
             connection.execute(
                 ft_orders.update()
                 .where(ft_orders.c.order_id == row.order_id)

@@ -8,7 +8,7 @@ import dagster as dg
 from sqlalchemy import func, select
 
 from lt_pipeline.defs.resources import LedgerResource
-from lt_pipeline.execution.executor import OPEN_STATES
+from lt_pipeline.execution.executor import committed_usd
 from lt_pipeline.ledger.schema import lt_orders, lt_strategies, orders, system_controls
 
 
@@ -41,10 +41,7 @@ def open_exposure_by_strategy(connection) -> dict[str, Decimal]:
         )
     )
     for row in rows:
-        committed = row.executed_usd or Decimal(0)
-        if row.status in OPEN_STATES or (row.status == "FILLED" and not committed):
-            committed = max(committed, row.intended_size_usd or Decimal(0))
-        exposure[row.strategy_id] += committed
+        exposure[row.strategy_id] += committed_usd(row.status, row.intended_size_usd, row.executed_usd)
     return exposure
 
 
