@@ -85,7 +85,7 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
         if ready.empty:
             write_cursor(connection, CURSOR, pd.Timestamp(new_cursor).to_pydatetime().isoformat(), now)
             return report
-        stats = trader_stats(_trader_history(connection, ready["trader_address"].unique().tolist()))
+        stats = trader_stats(trader_history(connection, ready["trader_address"].unique().tolist()))
         configs = [wallet for wallet, _ in wallets]
         versions = {wallet.wallet_id: version for wallet, version in wallets}
         evaluation = evaluate(ready, configs, stats, _bankrolls(connection, configs))
@@ -141,6 +141,12 @@ def _report_unknown_markets(connection: Connection, trades: pd.DataFrame, now: d
 
 
 def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFrame:
+    return trade_frame(connection, source_trades.c.ingested_at > since if since is not None else None)
+
+
+def trade_frame(connection: Connection, condition=None) -> pd.DataFrame:
+    """Source trades with their market's facts, in the shape strategy.evaluate reads (floats and UTC
+    timestamps); `exact_price` keeps the ledger's Decimal."""
     query = (
         select(
             source_trades.c.source_trade_id,
@@ -170,8 +176,8 @@ def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFr
         )
         .order_by(source_trades.c.ingested_at, source_trades.c.source_trade_id)
     )
-    if since is not None:
-        query = query.where(source_trades.c.ingested_at > since)
+    if condition is not None:
+        query = query.where(condition)
     frame = pd.DataFrame(connection.execute(query).mappings().all())
     if frame.empty:
         return frame
@@ -184,7 +190,7 @@ def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFr
     return frame
 
 
-def _trader_history(connection: Connection, traders: list[str]) -> pd.DataFrame:
+def trader_history(connection: Connection, traders: list[str]) -> pd.DataFrame:
     """Every stored trade of these traders, with won/voided once its market resolved."""
     rows = connection.execute(
         select(
