@@ -13,7 +13,6 @@ equal the venue's matched size; the differences are returned for a blocking chec
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal

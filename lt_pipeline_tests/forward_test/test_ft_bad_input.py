@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from lt_pipeline.defs.resources import StrategyConfigResource
 from lt_pipeline.ingest.source_trades import ingest_source_trades, track_traders
-from lt_pipeline.ledger import migrate, schema
-from lt_pipeline.ledger.engine import make_engine
+from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.data_api import DataApiClient
 from lt_pipeline.venues.polymarket.gamma import GammaClient
 from lt_pipeline_tests.emulator.fixtures import start_emulator

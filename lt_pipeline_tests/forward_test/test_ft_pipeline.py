@@ -3,13 +3,11 @@ wallets' filters, resolutions settle them exactly, and a repeated tick adds noth
 
 from decimal import Decimal
 
-import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from lt_pipeline.ledger import schema
 from lt_pipeline.strategy.config import load_wallets
-from lt_pipeline.strategy.evaluate import explain
 from lt_pipeline_tests.emulator.fixtures import start_emulator
 from lt_pipeline_tests.forward_test.harness import LOOSE_WALLETS, make_harness
 

@@ -11,7 +11,7 @@ from lt_pipeline.execution.executor import run_executor
 from lt_pipeline.execution.strategies import create_strategy, ensure_user, launch
 from lt_pipeline.ledger import schema
 from lt_pipeline_tests.forward_test.harness import LOOSE_WALLETS
-from lt_pipeline_tests.live.test_executor import Live, live  # noqa: F401  (fixture)
+from lt_pipeline_tests.live.test_executor import live  # noqa: F401  (the fixture)
 
 
 def test_sync_off_twin_keeps_its_own_filters_after_an_ft_change(live, tmp_path):
