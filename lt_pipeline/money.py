@@ -68,3 +68,17 @@ def round_half_even(value: Decimal, step: Decimal) -> Decimal:
 def cents(value: Decimal) -> Decimal:
     """Round a dollar amount to the cent (banker's rounding), for display and PnL reports."""
     return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+PRICE_PLACES = Decimal("0.000001")  # prices the ledger derives (estimates, averages): 6 dp, the collateral's unit
+RATIO_PLACES = Decimal("0.000001")  # ratios and percentages it derives: 6 dp
+
+
+def quantize_price(value: Decimal | None) -> Decimal | None:
+    """A derived price at the ledger's fixed precision (never 0.05999999999999999999999999999)."""
+    return None if value is None else round_half_even(value, PRICE_PLACES)
+
+
+def quantize_ratio(value: Decimal | None) -> Decimal | None:
+    """A derived ratio or percentage at the ledger's fixed precision."""
+    return None if value is None else round_half_even(value, RATIO_PLACES)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from ..clock import SimulatedClock, ensure_utc
 from ..money import BadNumber, to_price, to_size
 from . import render
-from .server import BadRequest, Handler, WireContext, read_json
+from .wire import BadRequest, Handler, WireContext, read_json
 from .types import VenueError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")

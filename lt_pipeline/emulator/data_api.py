@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from ..clock import from_unix
 from . import render
-from .server import BadRequest, Handler, WireContext, bool_param, int_param
+from .wire import BadRequest, Handler, WireContext, bool_param, int_param
 
 TRADES_MAX_LIMIT = 10000
 ACTIVITY_MAX_LIMIT = 500

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from . import render
-from .server import BadRequest, Handler, WireContext, best_levels, bool_param, int_param, live_prices
+from .wire import BadRequest, Handler, WireContext, best_levels, bool_param, int_param, live_prices
 from .types import Market, VenueError
 
 MAX_LIMIT = 1000

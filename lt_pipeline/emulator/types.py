@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-Side = Literal["BUY", "SELL"]
+from lt_pipeline.model.trading import Side  # noqa: E402  (the venue and the engine share the word)
 OrderType = Literal["GTC", "GTD", "FOK", "FAK"]
 OrderStatus = Literal["LIVE", "MATCHED", "CANCELED", "CANCELED_MARKET_RESOLVED", "INVALID"]
 TradeStatus = Literal["MATCHED", "MINED", "CONFIRMED", "RETRYING", "FAILED"]

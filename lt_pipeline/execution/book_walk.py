@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lt_pipeline.execution import Side, check_side
+from lt_pipeline.model.trading import Side, check_side
 from lt_pipeline.money import ZERO, to_decimal, to_price, to_size
 from lt_pipeline.quality.measures import slippage_pct
 

@@ -22,15 +22,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from lt_pipeline.clock import Clock
-from lt_pipeline.execution import SkipReason
 from lt_pipeline.execution.book_walk import estimate_fill
-from lt_pipeline.execution.lifecycle import OPEN_EXPOSURE_STATES, OrderState
+from lt_pipeline.execution.controls import current_halt
+from lt_pipeline.execution.journal import Journal, OrderRef
 from lt_pipeline.execution.limits import available_capital, daily_loss_breached, size_signal
-from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order
+from lt_pipeline.execution.order_plan import plan_order
 from lt_pipeline.execution.own_config import judge_signals, own_config
+from lt_pipeline.execution.placement_rule import Halt, StrategyGate, placement_block
 from lt_pipeline.execution.settings import LtStrategySettings
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
@@ -41,16 +42,20 @@ from lt_pipeline.ledger.schema import (
     market_tokens,
     markets,
     orders,
-    signal_decisions,
-    system_controls,
+    source_trades,
 )
+from lt_pipeline.model.orders import OPEN_EXPOSURE_STATES, OrderEvent, OrderState
+from lt_pipeline.model.plan import OrderDenial, OrderPlan, Signal
+from lt_pipeline.model.reports import SignedIntent, SubmitOutcome, SubmitResult
+from lt_pipeline.model.trading import PositionOutcome, SkipReason
+from lt_pipeline.money import quantize_price, quantize_ratio
 from lt_pipeline.venues.polymarket.models import BookSnapshot, VenueError
-from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SignedIntent, SubmitResult
+from lt_pipeline.venues.polymarket.trading import ClobTrader
 
 log = logging.getLogger(__name__)
 
 LT_ORDER_NAMESPACE = uuid.UUID("0b7f3a52-4f7e-4b0e-9d7c-2f1f6f3c8a11")
-OPEN_STATES = {state.name for state in OPEN_EXPOSURE_STATES}
+OPEN_STATES = {state.value for state in OPEN_EXPOSURE_STATES}
 SUBMIT_WORKERS = 8
 
 
@@ -74,18 +79,6 @@ class ExecutionReport:
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-
-@dataclass(frozen=True)
-class Signal:
-    ft_order_id: str
-    source_trade_id: str
-    condition_id: str
-    token_id: str
-    side: str
-    price: Decimal
-    size_usd: Decimal
-    detected_at: datetime
 
 
 @dataclass
@@ -160,7 +153,7 @@ def run_executor(
     trader_for_user: Callable[[str], ClobTrader],
 ) -> ExecutionReport:
     report = ExecutionReport()
-    halted, halt_reason = _halt_state(engine)
+    halt = current_halt(engine)
     strategies = _launched_strategies(engine)
     report.strategies = len(strategies)
     signals = _pending_signals(engine, [s["strategy_id"] for s in strategies])
@@ -175,13 +168,14 @@ def run_executor(
         if not strategy_signals:
             continue
         try:
-            trader = None if halted or strategy["is_paused"] else trader_for_user(strategy["user_id"])
+            trader = None if halt.on or strategy["is_paused"] else trader_for_user(strategy["user_id"])
         except Exception as error:  # missing credentials fail this strategy's signals, not the tick
             report.failed[strategy["strategy_id"]] = str(error)
             log.error("strategy %s not executed: %s", strategy["strategy_id"], error)
             continue
-        pending += _decide_strategy(engine, clock, strategy, strategy_signals, view, trader, halted, halt_reason, report)
+        pending += _decide_strategy(engine, clock, strategy, strategy_signals, view, trader, halt, report)
 
+    pending = _mark_submitted(engine, clock, pending)
     if pending:
         started = time.perf_counter()
         results = _submit_all(pending, trader_for_user, clock)
@@ -191,16 +185,6 @@ def run_executor(
 
 
 # --- reading the ledger --------------------------------------------------------------------------
-
-
-def _halt_state(engine: Engine) -> tuple[bool, str]:
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(system_controls.c.value, system_controls.c.reason).where(system_controls.c.name == "global_halt")
-        ).first()
-    if row is None or row.value != "on":
-        return False, ""
-    return True, row.reason or "global halt"
 
 
 def _launched_strategies(engine: Engine) -> list[dict]:
@@ -232,10 +216,15 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
             ft_orders.c.entry_price,
             ft_orders.c.size,
             ft_orders.c.order_time,
+            source_trades.c.trader_address,
         )
-        .select_from(ft_orders.join(lt_strategies, lt_strategies.c.ft_wallet_id == ft_orders.c.wallet_id))
+        .select_from(
+            ft_orders.join(lt_strategies, lt_strategies.c.ft_wallet_id == ft_orders.c.wallet_id)
+            .outerjoin(source_trades, source_trades.c.source_trade_id == ft_orders.c.source_trade_id)
+        )
         .where(lt_strategies.c.strategy_id.in_(strategy_ids))
-        .where(ft_orders.c.order_time > lt_strategies.c.launched_at)
+        # The seed's rule: a signal stamped at launched_at counts (order_time >= launched_at).
+        .where(ft_orders.c.order_time >= lt_strategies.c.launched_at)
         .where(~claimed.exists())
         .order_by(lt_strategies.c.strategy_id, ft_orders.c.order_time, ft_orders.c.source_trade_id)
     )
@@ -252,6 +241,7 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
                     price=row.entry_price,
                     size_usd=row.size,
                     detected_at=row.order_time,
+                    trader_address=row.trader_address,
                 )
             )
     return grouped
@@ -260,7 +250,7 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
 def _market_view(engine: Engine, books: BookSource, token_ids: set[str]) -> MarketView:
     with engine.connect() as connection:
         rows = connection.execute(
-            select(market_tokens.c.token_id, markets)
+            select(market_tokens.c.token_id, market_tokens.c.token_label, markets)
             .select_from(market_tokens.join(markets, markets.c.condition_id == market_tokens.c.condition_id))
             .where(market_tokens.c.token_id.in_(sorted(token_ids)))
         ).mappings()
@@ -280,30 +270,30 @@ def _strategy_book(connection: Connection, strategy: dict, now: datetime) -> Str
             lt_orders.c.status,
             lt_orders.c.outcome,
             lt_orders.c.intended_size_usd,
-            lt_orders.c.executed_usd,
+            lt_orders.c.executed_size,
             lt_orders.c.pnl,
             lt_orders.c.resolved_at,
         ).where(lt_orders.c.strategy_id == strategy["strategy_id"])
     )
     for row in rows:
-        if row.outcome != "OPEN":
+        if row.outcome != PositionOutcome.OPEN:
             book.realised_pnl += row.pnl or Decimal(0)
             if row.resolved_at is not None and row.resolved_at >= day_start:
                 book.realised_today += row.pnl or Decimal(0)
             continue
-        committed = committed_usd(row.status, row.intended_size_usd, row.executed_usd)
+        committed = committed_usd(row.status, row.intended_size_usd, row.executed_size)
         if committed:
             book.commit(row.token_id, committed)
     return book
 
 
-def committed_usd(status: str, intended_size_usd: Decimal | None, executed_usd: Decimal | None) -> Decimal:
+def committed_usd(status: str, intended_size_usd: Decimal | None, executed_size: Decimal | None) -> Decimal:
     """What an open LT order holds against its strategy's caps and capital."""
-    committed = executed_usd or Decimal(0)
+    committed = executed_size or Decimal(0)
     if status in OPEN_STATES:
         # The unfilled rest of a live order may still fill: it reserves room too.
         return max(committed, intended_size_usd or Decimal(0))
-    if status == OrderState.FILLED.name and not committed:
+    if status == OrderState.FILLED.value and not committed:
         # Filled on entry, its fills not yet read back: count what it was sized at.
         return intended_size_usd or Decimal(0)
     return committed
@@ -329,7 +319,7 @@ def settings_of(strategy: dict) -> LtStrategySettings:
 
 @dataclass
 class Decision:
-    status: OrderState
+    event: OrderEvent  # SKIPPED or INTENT_STORED
     reason: str
     detail: dict = field(default_factory=dict)
     size_usd: Decimal | None = None
@@ -339,6 +329,10 @@ class Decision:
     estimate_price: Decimal | None = None
 
 
+def _skip(reason: str, why: str, **detail) -> Decision:
+    return Decision(OrderEvent.SKIPPED, reason, {"why": why, **detail})
+
+
 def _decide_strategy(
     engine: Engine,
     clock: Clock,
@@ -346,64 +340,51 @@ def _decide_strategy(
     signals: list[Signal],
     view: MarketView,
     trader: ClobTrader | None,
-    halted: bool,
-    halt_reason: str,
+    halt: Halt,
     report: ExecutionReport,
 ) -> list[PendingSubmit]:
     pending: list[PendingSubmit] = []
     strategy_id = strategy["strategy_id"]
+    gate = StrategyGate.of(strategy)
     with engine.begin() as connection:
         # Take the strategy's row lock first (PostgreSQL row lock; SQLite's write lock): a second run
         # waits here and then sees this run's commitments.
-        connection.execute(
-            update(lt_strategies).where(lt_strategies.c.strategy_id == strategy_id).values(updated_at=lt_strategies.c.updated_at)
-        )
         now = clock.now()
+        connection.execute(
+            update(lt_strategies).where(lt_strategies.c.strategy_id == strategy_id)
+            .values(last_sync_time=now, wallet_address=func.coalesce(lt_strategies.c.wallet_address, trader.funder if trader else None))
+        )
         book = _strategy_book(connection, strategy, now)
-        paused_now = strategy["is_paused"]
-        pause_reason = strategy["pause_reason"] or "paused"
-        if not halted and not paused_now and daily_loss_breached(book.realised_today, limit=book.settings.max_daily_loss_usd):
-            paused_now = True
-            pause_reason = (
-                f"daily loss limit reached: lost ${-book.realised_today:f} of ${book.settings.max_daily_loss_usd:f} today"
-            )
+        loss_limit = None
+        if not halt.on and not strategy["is_paused"] and daily_loss_breached(book.realised_today, limit=book.settings.max_daily_loss_usd):
+            loss_limit = f"daily loss limit reached: lost ${-book.realised_today:f} of ${book.settings.max_daily_loss_usd:f} today"
             connection.execute(
                 update(lt_strategies)
                 .where(lt_strategies.c.strategy_id == strategy_id)
-                .values(is_paused=True, pause_reason=pause_reason, paused_at=now, updated_at=now)
+                .values(is_paused=True, pause_reason=loss_limit, paused_at=now, updated_at=now)
             )
         own = own_config(connection, strategy)
         verdicts = (
             judge_signals(connection, own, [s.source_trade_id for s in signals], book.available) if own is not None else {}
         )
+        journal = Journal(connection, now)
         for signal in signals:
             verdict = verdicts.get(signal.source_trade_id)
+            ft_size = signal.size_usd
             if verdict is not None and verdict.accepted:
                 signal = replace(signal, size_usd=verdict.size_usd)
-            if halted:
-                decision = Decision(OrderState.SKIPPED, SkipReason.HALTED, {"why": f"global halt: {halt_reason}"})
-            elif paused_now:
-                decision = Decision(
-                    OrderState.SKIPPED,
-                    SkipReason.DAILY_LOSS_LIMIT if pause_reason.startswith("daily loss") else SkipReason.PAUSED,
-                    {"why": f"strategy paused: {pause_reason}"},
-                )
-            elif _arrived_while_paused(strategy, signal):
-                decision = Decision(
-                    OrderState.SKIPPED,
-                    SkipReason.PAUSED,
-                    {"why": f"arrived while the strategy was paused ({strategy['paused_at']:%Y-%m-%d %H:%M:%S} to {strategy['resumed_at']:%H:%M:%S} UTC)"},
-                )
+            block = placement_block(gate, signal.detected_at, now, halt=halt, daily_loss_breached=loss_limit)
+            if block is not None:
+                decision = _skip(block.reason, block.why)
             elif own is not None and (verdict is None or not verdict.accepted):
-                decision = Decision(
-                    OrderState.SKIPPED,
+                decision = _skip(
                     f"own_ft_config: {verdict.reason if verdict else 'trade unknown'}",
-                    {"why": f"FT changes are not followed; the strategy's own copy says: {verdict.detail if verdict else 'no such trade'}"},
+                    f"FT changes are not followed; the strategy's own copy says: {verdict.detail if verdict else 'no such trade'}",
                 )
             else:
                 decision = _decide_signal(signal, book, view, trader)
             lt_id = lt_order_id(strategy_id, signal.source_trade_id)
-            if not _claim(connection, strategy, signal, lt_id, decision, now):
+            if not _claim(journal, strategy, signal, ft_size, lt_id, decision, view):
                 report.already_claimed += 1
                 continue
             report.claimed += 1
@@ -415,17 +396,11 @@ def _decide_strategy(
     return pending
 
 
-def _arrived_while_paused(strategy: dict, signal: Signal) -> bool:
-    """Signals of a pause that ended before any run saw them are still never placed late."""
-    paused_at, resumed_at = strategy.get("paused_at"), strategy.get("resumed_at")
-    return bool(paused_at and resumed_at and paused_at <= signal.detected_at <= resumed_at)
-
-
 def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader: ClobTrader) -> Decision:
     settings = book.settings
     market = view.markets.get(signal.token_id)
     if market is None or market["closed"] or not market["accepting_orders"] or market["resolution_status"]:
-        return Decision(OrderState.SKIPPED, SkipReason.MARKET_CLOSED, {"why": "the market is closed or not accepting orders"})
+        return _skip(SkipReason.MARKET_CLOSED, "the market is closed or not accepting orders")
     sizing = size_signal(
         signal.size_usd,
         signal.price,
@@ -437,16 +412,13 @@ def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader:
         held_shares=None,
     )
     if not sizing.approved:
-        return Decision(
-            OrderState.SKIPPED,
-            sizing.reason,
-            {"why": f"sized below the minimum after {', '.join(sizing.clamped_by) or 'no clamp'}", "ft_size_usd": str(signal.size_usd)},
-        )
+        return _skip(sizing.reason, f"sized below the minimum after {', '.join(sizing.clamped_by) or 'no clamp'}",
+                     ft_size_usd=str(signal.size_usd))
     if signal.token_id in view.errors:
-        return Decision(OrderState.SKIPPED, SkipReason.NO_LIQUIDITY, {"why": f"book unavailable: {view.errors[signal.token_id]}"})
+        return _skip(SkipReason.NO_LIQUIDITY, f"book unavailable: {view.errors[signal.token_id]}")
     snapshot = view.books.get(signal.token_id)
     if snapshot is None:
-        return Decision(OrderState.SKIPPED, SkipReason.MARKET_CLOSED, {"why": "the venue has no book for this token"})
+        return _skip(SkipReason.MARKET_CLOSED, "the venue has no book for this token")
     levels = [(level.price, level.size) for level in (snapshot.asks if signal.side == "BUY" else snapshot.bids)]
     estimate = (
         estimate_fill(levels, signal.side, usd=sizing.size_usd)
@@ -454,7 +426,8 @@ def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader:
         else estimate_fill(levels, signal.side, shares=sizing.size_usd / signal.price)
     )
     if estimate.avg_price is None:
-        return Decision(OrderState.SKIPPED, SkipReason.NO_LIQUIDITY, {"why": "nothing on the book to trade against"}, book=snapshot)
+        return Decision(OrderEvent.SKIPPED, SkipReason.NO_LIQUIDITY, {"why": "nothing on the book to trade against"}, book=snapshot)
+    estimated_price = quantize_price(estimate.avg_price)
     plan = plan_order(
         side=signal.side,
         order_type=settings.order_type,
@@ -465,45 +438,51 @@ def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader:
         tolerance_pct=settings.slippage_tolerance_pct,
         estimate=estimate,
     )
-    detail = {"estimated_price": str(estimate.avg_price), "clamped_by": sizing.clamped_by}
+    detail = {"estimated_price": str(estimated_price), "clamped_by": sizing.clamped_by}
     if isinstance(plan, OrderDenial):
         return Decision(
-            OrderState.SKIPPED, plan.reason, {**detail, "why": plan.detail}, book=snapshot, estimate_price=estimate.avg_price
+            OrderEvent.SKIPPED, plan.reason, {**detail, "why": plan.detail}, book=snapshot, estimate_price=estimated_price
         )
     intent = trader.sign(signal.token_id, plan, neg_risk=bool(market["neg_risk"]))
     return Decision(
-        OrderState.INTENT_STORED,
+        OrderEvent.INTENT_STORED,
         "placed",
         detail,
         size_usd=sizing.size_usd,
         plan=plan,
         intent=intent,
         book=snapshot,
-        estimate_price=estimate.avg_price,
+        estimate_price=estimated_price,
     )
 
 
-def _claim(connection: Connection, strategy: dict, signal: Signal, lt_id: str, decision: Decision, now: datetime) -> bool:
-    """Insert the signal's one LT order row; False when another run already claimed the signal."""
+def _claim(journal: Journal, strategy: dict, signal: Signal, ft_size: Decimal, lt_id: str, decision: Decision,
+           view: MarketView) -> bool:
+    """Insert the signal's one LT order row through the journal; False when another run already claimed
+    the signal."""
+    market = view.markets.get(signal.token_id) or {}
     row = {
         "lt_order_id": lt_id,
         "strategy_id": strategy["strategy_id"],
         "ft_order_id": signal.ft_order_id,
         "source_trade_id": signal.source_trade_id,
         "user_id": strategy["user_id"],
+        "trader_address": signal.trader_address,
         "condition_id": signal.condition_id,
+        "market_slug": market.get("slug"),
+        "market_title": market.get("question"),
         "token_id": signal.token_id,
+        "token_label": market.get("token_label"),
         "side": signal.side,
         "signal_price": signal.price,
         "signal_size_usd": signal.size_usd,
         "signal_at": signal.detected_at,
+        "ft_entry_price": signal.price,
+        "ft_size": ft_size,
         "detected_at": signal.detected_at,
-        "decided_at": now,
-        "status": decision.status.name,
+        "decided_at": journal.now,
         "decision_reason": str(decision.reason),
         "order_type": strategy["order_type"],
-        "created_at": now,
-        "updated_at": now,
     }
     if decision.intent is not None:
         row.update(
@@ -513,23 +492,11 @@ def _claim(connection: Connection, strategy: dict, signal: Signal, lt_id: str, d
             order_id=decision.intent.order_id,
             signed_order_json=decision.intent.to_json(),
         )
-    if not insert_missing(connection, lt_orders, [row], ["strategy_id", "source_trade_id"]):
+    if journal.open(row, decision.event, reason=_sentence(decision), detail=decision.detail) is None:
         return False
-    connection.execute(
-        insert(signal_decisions).values(
-            strategy_id=strategy["strategy_id"],
-            ft_order_id=signal.ft_order_id,
-            lt_order_id=lt_id,
-            source_trade_id=signal.source_trade_id,
-            decision="EXECUTED" if decision.intent is not None else "SKIPPED",
-            reason=_sentence(decision),
-            detail_json=json.dumps(decision.detail, default=str, sort_keys=True),
-            decided_at=now,
-        )
-    )
     if decision.book is not None:
         snapshot = decision.book
-        connection.execute(
+        journal.connection.execute(
             insert(lt_execution_quality).values(
                 lt_order_id=lt_id,
                 strategy_id=strategy["strategy_id"],
@@ -540,11 +507,11 @@ def _claim(connection: Connection, strategy: dict, signal: Signal, lt_id: str, d
                 spread=snapshot.spread,
                 volume_24h=None,
                 estimated_fill_price=decision.estimate_price,
-                estimated_slippage_pct=(decision.estimate_price - signal.price) / signal.price
+                estimated_slippage_pct=quantize_ratio((decision.estimate_price - signal.price) / signal.price)
                 if decision.estimate_price is not None
                 else None,
-                created_at=now,
-                updated_at=now,
+                created_at=journal.now,
+                updated_at=journal.now,
             )
         )
     return True
@@ -569,6 +536,25 @@ class Submitted:
     acked_at: datetime
 
 
+def _mark_submitted(engine: Engine, clock: Clock, pending: list[PendingSubmit]) -> list[PendingSubmit]:
+    """Move every stored intent to SUBMITTED in one committed write just before posting; only the ones
+    this run moved are posted (another writer that got to an order first keeps it)."""
+    if not pending:
+        return []
+    with engine.begin() as connection:
+        journal = Journal(connection, clock.now())
+        return [
+            item for item in pending
+            if journal.apply(_ref(item, OrderState.INTENT_STORED), OrderEvent.SUBMITTED,
+                             reason=f"posting {item.plan.order_type} {item.plan.side} to the venue",
+                             detail={"order_id": item.intent.order_id}) is not None
+        ]
+
+
+def _ref(item: PendingSubmit, status: OrderState) -> OrderRef:
+    return OrderRef(item.lt_order_id, item.strategy_id, item.signal.ft_order_id, item.signal.source_trade_id, status)
+
+
 def _submit_all(pending: list[PendingSubmit], trader_for_user, clock: Clock) -> list[Submitted]:
     by_user: dict[str, list[PendingSubmit]] = defaultdict(list)
     for item in pending:
@@ -581,7 +567,7 @@ def _submit_all(pending: list[PendingSubmit], trader_for_user, clock: Clock) -> 
         try:
             results = trader_for_user(user).submit([item.intent for item in items])
         except Exception as error:  # never lose the batch: its outcome is unknown until reconciled
-            results = [SubmitResult(item.intent.order_id, Outcome.UNKNOWN, reason=f"{type(error).__name__}: {error}") for item in items]
+            results = [SubmitResult(item.intent.order_id, SubmitOutcome.UNKNOWN, reason=f"{type(error).__name__}: {error}") for item in items]
         acked_at = clock.now()
         return [Submitted(item, result, sent_at, acked_at) for item, result in zip(items, results)]
 
@@ -606,6 +592,7 @@ def _accepted_status(submitted: Submitted) -> OrderState:
 def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], report: ExecutionReport) -> None:
     now = clock.now()
     with engine.begin() as connection:
+        journal = Journal(connection, now)
         for item in submitted:
             result, pending = item.result, item.pending
             report.submitted += 1
@@ -613,47 +600,29 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
                 "submitted_at": item.submitted_at,
                 "acked_at": item.acked_at,
                 "execution_latency_ms": _ms(item.submitted_at - pending.signal.detected_at),
-                "updated_at": now,
             }
-            if result.outcome == Outcome.ACCEPTED:
+            detail = {"order_id": result.order_id, "venue_status": result.status}
+            to = None
+            if result.outcome == SubmitOutcome.ACCEPTED:
                 report.accepted += 1
-                status = _accepted_status(item)
-                decision, reason = "EXECUTED", f"venue accepted: {result.status or 'ok'}"
-            elif result.outcome == Outcome.REJECTED:
+                event, to, reason = OrderEvent.ACCEPTED, _accepted_status(item), f"venue accepted: {result.status or 'ok'}"
+                values.update(polymarket_order_id=result.order_id, fill_rate=Decimal(0), signal_fill_rate=Decimal(0))
+            elif result.outcome == SubmitOutcome.REJECTED:
                 report.rejected += 1
-                status, decision, reason = OrderState.REJECTED, "REJECTED", f"venue rejected: {result.reason}"
+                event, reason = OrderEvent.REJECTED, f"venue rejected: {result.reason}"
                 values["rejection_reason"] = result.reason
             else:
                 report.unknown += 1
-                status, decision, reason = OrderState.UNKNOWN, "UNKNOWN", f"outcome unknown, to reconcile by hash: {result.reason}"
-            values["status"] = status.name
-            recorded = connection.execute(
-                update(lt_orders)
-                .where(lt_orders.c.lt_order_id == pending.lt_order_id)
-                .where(lt_orders.c.status == OrderState.INTENT_STORED.name)
-                .values(**values)
-            ).rowcount
-            if not recorded:
+                event, reason = OrderEvent.UNKNOWN, f"outcome unknown, to reconcile by hash: {result.reason}"
+            if journal.apply(_ref(pending, OrderState.SUBMITTED), event, to=to, reason=reason, detail=detail, values=values) is None:
                 # Reconciliation got there first (a slow answer): its record stands.
                 continue
-            if result.outcome == Outcome.ACCEPTED:
+            if result.outcome == SubmitOutcome.ACCEPTED:
                 insert_missing(connection, orders, [_order_row(pending, result, item.acked_at, now)], ["order_id"])
             connection.execute(
                 update(lt_execution_quality)
                 .where(lt_execution_quality.c.lt_order_id == pending.lt_order_id)
                 .values(execution_latency_ms=values["execution_latency_ms"], ack_latency_ms=_ms(item.acked_at - item.submitted_at), updated_at=now)
-            )
-            connection.execute(
-                insert(signal_decisions).values(
-                    strategy_id=pending.strategy_id,
-                    ft_order_id=pending.signal.ft_order_id,
-                    lt_order_id=pending.lt_order_id,
-                    source_trade_id=pending.signal.source_trade_id,
-                    decision=decision,
-                    reason=reason,
-                    detail_json=json.dumps({"order_id": result.order_id, "venue_status": result.status}),
-                    decided_at=now,
-                )
             )
 
 

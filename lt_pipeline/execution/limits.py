@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from lt_pipeline.execution import Side, SkipReason, check_side
+from lt_pipeline.model.trading import Side, SkipReason, check_side
 from lt_pipeline.execution.settings import LtStrategySettings
 from lt_pipeline.money import ZERO, to_decimal, to_price, to_size
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from math import gcd
 
-from lt_pipeline.execution import ORDER_TYPES, OrderType, Side, SkipReason, check_side
+from lt_pipeline.model.plan import OrderDenial, OrderPlan
+from lt_pipeline.model.trading import ORDER_TYPES, OrderType, Side, SkipReason, check_side
 from lt_pipeline.execution.book_walk import FillEstimate, within_tolerance
 from lt_pipeline.money import ONE, ZERO, round_down, round_up, to_decimal, to_price, to_size
 
@@ -47,50 +48,6 @@ def tick_rules(tick_size: object) -> TickRules:
         known = ", ".join(rules.label for rules in TICK_RULES.values())
         raise ValueError(f"tick_size: expected one of {known}, got {tick_size}")
     return TICK_RULES[tick]
-
-
-@dataclass(frozen=True)
-class OrderPlan:
-    """One order ready to sign. GTC sets `size` (shares); FOK/FAK set `amount` (BUY: USD, SELL: shares).
-
-    `maker_amount`/`taker_amount` are in human units (USD or shares), what the client's order builder
-    will put in the signed order divided by 1e6. `intended_shares` is TCA's Q for this order: the
-    shares of a GTC or a SELL, and for a market BUY the shares its dollars buy at the signal price (a
-    fill at worse prices buys fewer, and TCA counts that gap as impact and opportunity).
-    """
-
-    side: Side
-    order_type: OrderType
-    price: Decimal  # GTC: limit price; FOK/FAK: worst price
-    size: Decimal | None
-    amount: Decimal | None
-    tick_size: str
-    maker_amount: Decimal
-    taker_amount: Decimal
-    intended_shares: Decimal
-
-    @property
-    def is_market_order(self) -> bool:
-        return self.order_type != "GTC"
-
-    @property
-    def order_shares(self) -> Decimal:
-        """The shares the signed order names: a market BUY's taker amount is its minimum fill."""
-        return self.taker_amount if self.side == "BUY" else self.maker_amount
-
-    def client_kwargs(self) -> dict[str, object]:
-        """Keyword arguments for OrderArgs (GTC) or MarketOrderArgs (FOK/FAK); the caller adds token_id."""
-        if self.is_market_order:
-            return {"amount": self.amount, "side": self.side, "price": self.price, "order_type": self.order_type}
-        return {"price": self.price, "size": self.size, "side": self.side}
-
-
-@dataclass(frozen=True)
-class OrderDenial:
-    """A local decision not to send, with a stable reason and a sentence for the decision log."""
-
-    reason: SkipReason
-    detail: str
 
 
 def plan_order(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from lt_pipeline.execution import ORDER_TYPES, OrderType
+from lt_pipeline.model.trading import ORDER_TYPES, OrderType
 from lt_pipeline.money import ZERO, BadNumber, to_decimal
 
 HUNDRED = Decimal(100)

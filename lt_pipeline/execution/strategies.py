@@ -32,6 +32,7 @@ from lt_pipeline.clock import ensure_utc
 from lt_pipeline.execution.controls import CancelReport, cancel_orders, resting_orders
 from lt_pipeline.execution.limits import daily_loss_breached
 from lt_pipeline.execution.settings import LtStrategySettings, SettingsDiff, apply_edit, parse_settings
+from lt_pipeline.execution.placement_rule import Block, Halt, StrategyGate, placement_block
 from lt_pipeline.ledger.schema import ft_wallets, lt_orders, lt_strategies, lt_strategy_versions, users
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.money import CENT, ZERO
@@ -88,16 +89,16 @@ class Strategy:
             return "paused"
         return "live" if self.launched_at is not None else "not launched"
 
-    def may_place(self, signal_at: datetime) -> bool:
-        """Whether this strategy may act on a signal made at `signal_at` (global halt aside): live now,
-        made at or after launch, and not during the last pause (never placed late after a resume)."""
+    def placement_block(self, signal_at: datetime, *, now: datetime | None = None, halt: Halt = Halt()) -> Block | None:
+        """Why this strategy may not act on a signal made at `signal_at` if it were decided `now`
+        (default: at the signal), or None when it may: the one placement rule."""
         signal_at = ensure_utc(signal_at, "signal_at")
-        if self.status != "live" or self.launched_at is None or signal_at < self.launched_at:
-            return False
-        during_pause = (
-            self.paused_at is not None and self.resumed_at is not None and self.paused_at <= signal_at <= self.resumed_at
-        )
-        return not during_pause
+        gate = StrategyGate(self.strategy_id, self.is_active, self.launched_at, self.is_paused, self.pause_reason,
+                            self.paused_at, self.resumed_at)
+        return placement_block(gate, signal_at, ensure_utc(now, "now") if now else max(signal_at, self.updated_at), halt=halt)
+
+    def may_place(self, signal_at: datetime, *, now: datetime | None = None, halt: Halt = Halt()) -> bool:
+        return self.placement_block(signal_at, now=now, halt=halt) is None
 
 
 @dataclass(frozen=True)

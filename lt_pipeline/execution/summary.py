@@ -43,7 +43,7 @@ def twin_summaries(engine: Engine) -> list[TwinSummary]:
             for order in connection.execute(
                 select(ft_orders.c.size, ft_orders.c.pnl, ft_orders.c.outcome)
                 .where(ft_orders.c.wallet_id == strategy.ft_wallet_id)
-                .where(ft_orders.c.order_time > strategy.launched_at)
+                .where(ft_orders.c.order_time >= strategy.launched_at)
             ):
                 summary.paper_orders += 1
                 summary.paper_invested += order.size
@@ -51,7 +51,7 @@ def twin_summaries(engine: Engine) -> list[TwinSummary]:
                     summary.paper_resolved += 1
                     summary.paper_pnl += order.pnl or Decimal(0)
             for order in connection.execute(
-                select(lt_orders.c.status, lt_orders.c.decision_reason, lt_orders.c.executed_usd, lt_orders.c.executed_shares,
+                select(lt_orders.c.status, lt_orders.c.decision_reason, lt_orders.c.executed_size, lt_orders.c.executed_shares,
                        lt_orders.c.pnl, lt_orders.c.outcome, lt_orders.c.order_id)
                 .where(lt_orders.c.strategy_id == strategy.strategy_id)
             ):
@@ -62,7 +62,7 @@ def twin_summaries(engine: Engine) -> list[TwinSummary]:
                     summary.placed += 1
                 if order.executed_shares:
                     summary.filled += 1
-                    summary.live_invested += order.executed_usd
+                    summary.live_invested += order.executed_size
                 if order.outcome != "OPEN" and order.pnl is not None:
                     summary.live_resolved += 1
                     summary.live_pnl += order.pnl

@@ -1,5 +1,7 @@
 """Market resolutions from the venue, and FT positions settled on them: a won position pays 1 per
-share, a lost one 0, a voided one 0.5; PnL is TCA's paper PnL s x shares x (payout - entry price)."""
+share, a lost one 0, a voided one 0.5. PnL is s x (payout x shares - size): the order's invested amount
+is its size, so a lost $10 BUY loses exactly $10 although its shares (size / entry price rounded down)
+are worth a little less than $10 at the entry price."""
 
 from __future__ import annotations
 
@@ -80,7 +82,15 @@ def settle_ft_orders(engine: Engine, clock: Clock) -> SettlementReport:
     now: datetime = clock.now()
     with engine.begin() as connection:
         rows = connection.execute(
-            select(ft_orders.c.order_id, ft_orders.c.side, ft_orders.c.shares, ft_orders.c.entry_price, market_tokens.c.payout, markets.c.resolved_at)
+            select(
+                ft_orders.c.order_id,
+                ft_orders.c.side,
+                ft_orders.c.size,
+                ft_orders.c.shares,
+                ft_orders.c.entry_price,
+                market_tokens.c.payout,
+                markets.c.resolved_at,
+            )
             .select_from(
                 ft_orders.join(market_tokens, market_tokens.c.token_id == ft_orders.c.token_id).join(
                     markets, markets.c.condition_id == ft_orders.c.condition_id
@@ -91,7 +101,7 @@ def settle_ft_orders(engine: Engine, clock: Clock) -> SettlementReport:
         ).all()
         for row in rows:
             outcome = outcome_for(row.payout)
-            pnl = paper_pnl(row.side, row.shares, row.entry_price, row.payout)
+            pnl = paper_pnl(row.side, row.shares, row.entry_price, row.payout, invested_usd=row.size)
             connection.execute(
                 ft_orders.update()
                 .where(ft_orders.c.order_id == row.order_id)

@@ -60,9 +60,24 @@ def status(engine: Engine) -> LedgerStatus:
 
 def upgrade(engine: Engine, revision: str = "head") -> LedgerStatus:
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table's constraints by copying it; with foreign keys on, dropping the old
+            # copy would refuse (rows elsewhere point at it). SQLite's own recipe: keys off outside the
+            # transaction, migrate, check every key, keys on again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise LedgerNotReady(f"the migration left {len(broken)} row(s) pointing at nothing: {broken[:3]}")
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
     return status(engine)
 
 

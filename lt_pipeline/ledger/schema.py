@@ -2,7 +2,9 @@
 create exactly this schema, and a test compares the two.
 
 Conventions: money, prices and sizes are ExactDecimal; times are UtcDateTime; outcome of a position is
-`outcome` (OPEN / WON / LOST / VOID), the traded token's label is `token_label`.
+`outcome` (OPEN / WON / LOST / VOID, and for an LT order that held no position when its market
+resolved, CLOSED), the traded token's label is `token_label`. State, event and outcome words come from
+`lt_pipeline.model`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from sqlalchemy import (
 )
 
 from lt_pipeline.ledger.types import ExactDecimal, UtcDateTime
+from lt_pipeline.model.orders import FillStatus, OrderEvent, OrderState
+from lt_pipeline.model.trading import ORDER_TYPES, SIDES, PositionOutcome
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -38,23 +42,11 @@ CONDITION = String(80)
 TOKEN = String(96)
 ORDER_HASH = String(80)
 
-SIDES = ("BUY", "SELL")
-OUTCOMES = ("OPEN", "WON", "LOST", "VOID")
-ORDER_TYPES = ("GTC", "FOK", "FAK")
-LT_ORDER_STATUSES = (
-    "DECIDED",
-    "SKIPPED",
-    "INTENT_STORED",
-    "SUBMITTED",
-    "LIVE",
-    "PARTIALLY_FILLED",
-    "FILLED",
-    "REJECTED",
-    "UNKNOWN",
-    "NEVER_ARRIVED",
-    "CANCELLED",
-)
-FILL_STATUSES = ("MATCHED", "MINED", "CONFIRMED", "RETRYING", "FAILED")
+FT_OUTCOMES = ("OPEN", "WON", "LOST", "VOID")
+LT_OUTCOMES = tuple(outcome.value for outcome in PositionOutcome)
+LT_ORDER_STATUSES = tuple(state.value for state in OrderState)
+ORDER_EVENTS = tuple(event.value for event in OrderEvent)
+FILL_STATUSES = tuple(status.value for status in FillStatus)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -237,7 +229,7 @@ ft_orders = Table(
     _non_negative("size"),
     _non_negative("shares"),
     CheckConstraint(_in("side", SIDES), name="side_known"),
-    CheckConstraint(_in("outcome", OUTCOMES), name="outcome_known"),
+    CheckConstraint(_in("outcome", FT_OUTCOMES), name="outcome_known"),
     Index("ix_ft_orders_wallet_time", "wallet_id", "order_time"),
     Index("ix_ft_orders_condition_outcome", "condition_id", "outcome"),
 )
@@ -250,6 +242,7 @@ lt_strategies = Table(
     Column("ft_wallet_id", ID, ForeignKey("ft_wallets.wallet_id"), nullable=False),
     Column("display_name", String(200), nullable=False),
     Column("wallet_address", ADDRESS),
+    Column("description", Text),
     Column("starting_capital", ExactDecimal, nullable=False),
     Column("slippage_tolerance_pct", ExactDecimal, nullable=False),
     Column("order_type", String(4), nullable=False),
@@ -269,6 +262,8 @@ lt_strategies = Table(
     Column("ft_config_hash", String(64)),
     Column("ft_config_json", Text),
     Column("settings_version", Integer, nullable=False, server_default="1"),
+    # When the executor last read this strategy's signals (the seed's name).
+    Column("last_sync_time", UtcDateTime),
     *_created_updated(),
     UniqueConstraint("user_id", "ft_wallet_id"),
     _non_negative("starting_capital"),
@@ -307,28 +302,42 @@ lt_orders = Table(
     Column("ft_order_id", String(36), ForeignKey("ft_orders.order_id"), nullable=False),
     Column("source_trade_id", String(64), nullable=False),
     Column("user_id", ID, nullable=False),
+    # The seed's signal details, copied when the signal is claimed so an order reads on its own.
+    Column("trader_address", ADDRESS),
     Column("condition_id", CONDITION, nullable=False),
+    Column("market_slug", String(300)),
+    Column("market_title", Text),
     Column("token_id", TOKEN, nullable=False),
+    Column("token_label", String(200)),
     Column("side", String(4), nullable=False),
     Column("signal_price", ExactDecimal, nullable=False),
     Column("signal_size_usd", ExactDecimal, nullable=False),
     Column("signal_at", UtcDateTime, nullable=False),
+    Column("ft_entry_price", ExactDecimal),
+    Column("ft_size", ExactDecimal),
     Column("intended_size_usd", ExactDecimal),
     Column("intended_shares", ExactDecimal),
     Column("limit_price", ExactDecimal),
     Column("order_type", String(4)),
     # The venue order id is the signed order's hash, known before submitting (DESIGN.md §5).
     Column("order_id", ORDER_HASH, unique=True),
+    # The id the venue answered with (equal to order_id, our hash, once the venue has the order).
+    Column("polymarket_order_id", ORDER_HASH),
     Column("signed_order_json", Text),
     Column("status", String(16), nullable=False),
     Column("decision_reason", Text),
     Column("rejection_reason", Text),
     Column("executed_shares", ExactDecimal, nullable=False, server_default="0"),
     Column("executed_price", ExactDecimal),
-    Column("executed_usd", ExactDecimal, nullable=False, server_default="0"),
+    # The seed's executed_size is the filled size in dollars (sum of shares x price over the fills that
+    # count); executed_shares is the same fill in shares.
+    Column("executed_size", ExactDecimal, nullable=False, server_default="0"),
     Column("fees_usd", ExactDecimal, nullable=False, server_default="0"),
     Column("slippage_pct", ExactDecimal),
+    # fill_rate: shares filled / shares ordered (NULL until placed; 0 for a placed order with no fill).
+    # signal_fill_rate: the seed's executed_size / signal_size_usd, live dollars against the paper size.
     Column("fill_rate", ExactDecimal),
+    Column("signal_fill_rate", ExactDecimal),
     Column("detected_at", UtcDateTime),
     Column("decided_at", UtcDateTime),
     Column("submitted_at", UtcDateTime),
@@ -339,22 +348,24 @@ lt_orders = Table(
     Column("execution_latency_ms", Integer),
     Column("fill_latency_ms", Integer),
     Column("outcome", String(8), nullable=False, server_default="OPEN"),
+    Column("winning_label", String(200)),
     Column("pnl", ExactDecimal),
     Column("ft_pnl", ExactDecimal),
     Column("performance_diff_pct", ExactDecimal),
-    Column("resolved_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),  # when the market resolved
+    Column("settled_at", UtcDateTime),  # when this order was last settled on its fills
     *_created_updated(),
     # Invariant 1: at most one live order per (strategy, source trade).
     UniqueConstraint("strategy_id", "source_trade_id"),
     _price("signal_price"),
     _non_negative("signal_size_usd"),
     _non_negative("executed_shares"),
-    _non_negative("executed_usd"),
+    _non_negative("executed_size"),
     CheckConstraint("limit_price IS NULL OR CAST(limit_price AS NUMERIC) BETWEEN 0 AND 1", name="limit_price_in_0_1"),
     CheckConstraint("executed_price IS NULL OR CAST(executed_price AS NUMERIC) BETWEEN 0 AND 1", name="executed_price_in_0_1"),
     CheckConstraint(_in("side", SIDES), name="side_known"),
     CheckConstraint(_in("status", LT_ORDER_STATUSES), name="status_known"),
-    CheckConstraint(_in("outcome", OUTCOMES), name="outcome_known"),
+    CheckConstraint(_in("outcome", LT_OUTCOMES), name="outcome_known"),
     Index("ix_lt_orders_strategy_status", "strategy_id", "status"),
     Index("ix_lt_orders_status", "status"),
 )
@@ -447,16 +458,36 @@ signal_decisions = Table(
     Column("ft_order_id", String(36), nullable=False),
     Column("lt_order_id", String(36)),
     Column("source_trade_id", String(64), nullable=False),
-    Column("decision", String(16), nullable=False),
+    # The order journal: decision is the event (the model's one vocabulary), with the states around it.
+    Column("decision", String(24), nullable=False),
+    Column("from_state", String(16)),
+    Column("to_state", String(16)),
     Column("reason", Text, nullable=False),
     Column("detail_json", Text),
     Column("decided_at", UtcDateTime, nullable=False),
-    CheckConstraint(
-        _in("decision", ("EXECUTED", "SKIPPED", "REJECTED", "UNKNOWN", "RECONCILED", "CANCELLED", "FILLED")),
-        name="decision_known",
-    ),
+    CheckConstraint(_in("decision", ORDER_EVENTS), name="decision_known"),
     Index("ix_signal_decisions_strategy_time", "strategy_id", "decided_at"),
     Index("ix_signal_decisions_lt_order", "lt_order_id"),
+)
+
+venue_discrepancies = Table(
+    "venue_discrepancies",
+    metadata,
+    # A venue order or fill of ours that the ledger did not hold, found by the venue sync. Repaired ones
+    # were recorded under their LT order; unrepaired ones (no LT order placed them) block the ledger
+    # check until the venue no longer shows them.
+    Column("discrepancy_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", ID, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("order_id", ORDER_HASH, nullable=False),
+    Column("trade_id", String(80), nullable=False, server_default=""),
+    Column("repaired", Boolean, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("found_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("cleared_at", UtcDateTime),
+    UniqueConstraint("kind", "order_id", "trade_id"),
+    CheckConstraint(_in("kind", ("order", "fill")), name="kind_known"),
 )
 
 pipeline_cursors = Table(

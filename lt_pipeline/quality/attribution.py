@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from lt_pipeline.execution import Side
+from lt_pipeline.model.trading import Side
 from lt_pipeline.money import ZERO, cents, to_decimal
 from lt_pipeline.quality.measures import exact, implementation_shortfall, paper_pnl
 

@@ -17,7 +17,7 @@ from math import ceil
 from typing import Literal
 
 from lt_pipeline.clock import ensure_utc
-from lt_pipeline.execution import Side, side_sign
+from lt_pipeline.model.trading import Side, side_sign
 from lt_pipeline.money import ONE, ZERO, round_half_even, to_decimal, to_price, to_size
 
 CENTS_PER_DOLLAR = Decimal(100)
@@ -97,12 +97,28 @@ def taker_fee(shares: Decimal, price: Decimal, fee_rate: Decimal) -> Decimal:
 # --- D1/D2: PnL, implementation shortfall and its decomposition -----------------------------------
 
 
-def paper_pnl(side: Side, shares: Decimal, signal_price: Decimal, terminal_price: Decimal) -> Decimal:
-    """s * Q * (P_T - P_d): paper fills the full size at the signal price, with no fees."""
+def paper_pnl(
+    side: Side,
+    shares: Decimal,
+    signal_price: Decimal,
+    terminal_price: Decimal,
+    *,
+    invested_usd: Decimal | None = None,
+) -> Decimal:
+    """s * (Q * P_T - I): paper fills the full size at the signal price, with no fees.
+
+    I is what the paper order put in (a BUY paid it, a SELL received it). By default I = Q * P_d, which
+    gives TCA's s * Q * (P_T - P_d). A paper book order passes its own amount, `invested_usd=size`:
+    its shares are size / price rounded down to the cent of a share, so Q * P_d is not quite the size,
+    and only I = size makes a lost $10 BUY lose exactly $10 (won: Q - 10; void: 0.5 * Q - 10).
+    """
+    s = side_sign(side)
+    Q = to_size(shares, "shares")
+    P_T = to_price(terminal_price, "terminal_price")
+    P_d = to_price(signal_price, "signal_price")
     with exact():
-        return side_sign(side) * to_size(shares, "shares") * (
-            to_price(terminal_price, "terminal_price") - to_price(signal_price, "signal_price")
-        )
+        invested = Q * P_d if invested_usd is None else to_size(invested_usd, "invested_usd")
+        return s * (Q * P_T - invested)
 
 
 def live_pnl(

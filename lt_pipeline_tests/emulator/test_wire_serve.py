@@ -8,14 +8,15 @@ import sys
 
 import httpx
 
-from lt_pipeline.emulator import bench, serve
+from lt_pipeline.tools import bench_emulator as bench
+from lt_pipeline.tools import emulator_serve as serve
 
 
 def test_serve_answers_on_loopback_with_faults_and_stops(tmp_path):
     scenario = tmp_path / "one.yaml"
     scenario.write_text("random_traders: 0\nmarkets:\n  - question: Will it rain?\n    end_in_minutes: 90\n")
     process = subprocess.Popen(
-        [sys.executable, "-m", "lt_pipeline.emulator.serve", "--port", "0", "--seed", "3", "--scenario", str(scenario),
+        [sys.executable, "-m", "lt_pipeline.tools.emulator_serve", "--port", "0", "--seed", "3", "--scenario", str(scenario),
          "--faults", "throttled", "--faucet", "50", "--paused"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

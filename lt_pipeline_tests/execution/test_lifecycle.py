@@ -1,43 +1,42 @@
-"""The order and fill state machines: the paths of DESIGN.md section 5, and nothing else."""
+"""The order and fill state machines: the one transition table, and nothing else."""
 
-from datetime import datetime, timezone
 from decimal import Decimal as D
 
 import pytest
 
-from lt_pipeline.execution.lifecycle import (
+from lt_pipeline.model.orders import (
     ORDER_TRANSITIONS,
     FillStatus,
     IllegalTransition,
     OrderEvent as E,
     OrderState as S,
     counts_as_open_exposure,
-    event_for_venue_order,
     fill_counts,
     fill_is_final,
     fill_transition,
     is_terminal,
-    parse_fill_status,
-    record_transition,
-    transition,
+    next_state,
 )
+from lt_pipeline.venues.polymarket.models import BadPayload
+from lt_pipeline.venues.polymarket.reports import parse_fill_status
 
 
-def walk(*events, start=S.DECIDED):
+def walk(*steps, start=None):
     state = start
-    for event in events:
-        state = transition(state, event)
+    for step in steps:
+        event, to = step if isinstance(step, tuple) else (step, None)
+        state = next_state(state, event, to)
     return state
 
 
 def test_the_happy_path_of_a_resting_order():
-    assert walk(E.STORE_INTENT, E.SUBMIT, E.REST, E.PARTIAL_FILL, E.PARTIAL_FILL, E.FILL) == S.FILLED
+    assert walk(E.INTENT_STORED, E.SUBMITTED, (E.ACCEPTED, S.LIVE), E.PARTIALLY_FILLED, E.FILLED) == S.FILLED
 
 
 def test_a_local_denial_a_venue_rejection_and_an_unknown_outcome_are_three_different_ends():
-    assert walk(E.DENY) == S.SKIPPED
-    assert walk(E.STORE_INTENT, E.SUBMIT, E.REJECT) == S.REJECTED
-    assert walk(E.STORE_INTENT, E.SUBMIT, E.OUTCOME_UNKNOWN) == S.UNKNOWN
+    assert walk(E.SKIPPED) == S.SKIPPED
+    assert walk(E.INTENT_STORED, E.SUBMITTED, E.REJECTED) == S.REJECTED
+    assert walk(E.INTENT_STORED, E.SUBMITTED, E.UNKNOWN) == S.UNKNOWN
     assert is_terminal(S.SKIPPED) and is_terminal(S.REJECTED)
     assert not is_terminal(S.UNKNOWN)  # kept in flight until reconciled
 
@@ -45,70 +44,61 @@ def test_a_local_denial_a_venue_rejection_and_an_unknown_outcome_are_three_diffe
 def test_a_local_rule_cannot_deny_what_was_already_sent():
     for state in (S.INTENT_STORED, S.SUBMITTED, S.UNKNOWN, S.LIVE):
         with pytest.raises(IllegalTransition):
-            transition(state, E.DENY)
+            next_state(state, E.SKIPPED)
 
 
 def test_a_timeout_is_never_taken_for_a_rejection():
-    # only the venue's word moves an unknown order; a reconciliation timeout keeps it unknown
-    assert walk(E.OUTCOME_UNKNOWN, start=S.UNKNOWN) == S.UNKNOWN
+    assert walk(E.UNKNOWN, start=S.UNKNOWN) == S.UNKNOWN
     with pytest.raises(IllegalTransition):
-        transition(S.INTENT_STORED, E.REJECT)  # not submitted yet: nothing the venue could refuse
+        next_state(S.INTENT_STORED, E.REJECTED)  # not submitted yet: nothing the venue could refuse
 
 
-@pytest.mark.parametrize(
-    "event, end",
-    [(E.REST, S.LIVE), (E.PARTIAL_FILL, S.PARTIALLY_FILLED), (E.FILL, S.FILLED), (E.CANCEL, S.CANCELLED),
-     (E.NOT_FOUND, S.NEVER_ARRIVED), (E.REJECT, S.REJECTED)],
-)
-def test_reconciliation_by_hash_settles_an_unknown_outcome(event, end):
-    assert walk(E.STORE_INTENT, E.SUBMIT, E.OUTCOME_UNKNOWN, event) == end
+@pytest.mark.parametrize("end", [S.LIVE, S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.REJECTED])
+def test_reconciliation_by_hash_settles_an_unknown_outcome(end):
+    assert walk(E.INTENT_STORED, E.SUBMITTED, E.UNKNOWN, (E.RECONCILED, end)) == end
+    assert walk(E.INTENT_STORED, E.SUBMITTED, E.UNKNOWN, E.NEVER_ARRIVED) == S.NEVER_ARRIVED
 
 
-def test_a_crash_after_storing_the_intent_is_an_unknown_outcome():
-    assert walk(E.STORE_INTENT, E.OUTCOME_UNKNOWN, E.FILL) == S.FILLED
+def test_a_crash_after_storing_the_intent_is_found_or_never_arrived():
+    assert walk(E.INTENT_STORED, (E.RECONCILED, S.FILLED)) == S.FILLED
+    assert walk(E.INTENT_STORED, E.NEVER_ARRIVED) == S.NEVER_ARRIVED
 
 
-def test_cancel_from_live_or_partially_filled():
-    assert walk(E.STORE_INTENT, E.SUBMIT, E.REST, E.CANCEL) == S.CANCELLED
-    assert walk(E.STORE_INTENT, E.SUBMIT, E.PARTIAL_FILL, E.CANCEL) == S.CANCELLED  # keeps its fills
+def test_cancel_from_live_or_partially_filled_and_a_request_for_an_order_in_flight():
+    assert walk(E.INTENT_STORED, E.SUBMITTED, (E.ACCEPTED, S.LIVE), E.CANCELLED) == S.CANCELLED
+    assert walk(E.INTENT_STORED, E.SUBMITTED, (E.ACCEPTED, S.PARTIALLY_FILLED), E.CANCELLED) == S.CANCELLED
+    assert walk(E.CANCEL_REQUESTED, start=S.UNKNOWN) == S.UNKNOWN
 
 
-def test_terminal_states_accept_nothing_and_say_so():
-    with pytest.raises(IllegalTransition, match="order state filled: event cancel is not allowed \\(allowed: none, it is final\\)"):
-        transition(S.FILLED, E.CANCEL)
-    assert {state for state in S if is_terminal(state)} == {
-        S.SKIPPED, S.FILLED, S.REJECTED, S.NEVER_ARRIVED, S.CANCELLED
-    }
+def test_an_illegal_event_names_the_order_its_state_and_the_event():
+    with pytest.raises(IllegalTransition, match="LT order abc in state FILLED: event CANCELLED is not allowed"):
+        next_state(S.FILLED, E.CANCELLED, order="LT order abc")
+    with pytest.raises(IllegalTransition, match="ACCEPTED cannot lead to NEVER_ARRIVED"):
+        next_state(S.SUBMITTED, E.ACCEPTED, S.NEVER_ARRIVED)
+    with pytest.raises(IllegalTransition, match="needs its resulting state"):
+        next_state(S.SUBMITTED, E.ACCEPTED)
 
 
-def test_the_table_covers_every_state():
-    assert set(ORDER_TRANSITIONS) == set(S)
+def test_a_failed_trade_takes_a_filled_order_back_and_settlement_waits_for_the_end():
+    assert walk((E.FILL_FAILED, S.PARTIALLY_FILLED), start=S.FILLED) == S.PARTIALLY_FILLED
+    for state in (S.FILLED, S.CANCELLED, S.SKIPPED, S.REJECTED, S.NEVER_ARRIVED):
+        assert walk(E.SETTLED, start=state) == state
+    for state in (S.LIVE, S.PARTIALLY_FILLED, S.UNKNOWN, S.SUBMITTED, S.INTENT_STORED):
+        with pytest.raises(IllegalTransition):
+            next_state(state, E.SETTLED)
+
+
+def test_the_table_covers_every_state_and_every_state_is_reachable():
+    assert set(ORDER_TRANSITIONS) == set(S) | {None}
+    reached = {to for moves in ORDER_TRANSITIONS.values() for targets in moves.values() for to in targets}
+    assert reached == set(S)
+    assert {state for state in S if is_terminal(state)} == {S.SKIPPED, S.FILLED, S.REJECTED, S.NEVER_ARRIVED, S.CANCELLED}
 
 
 def test_open_exposure_is_everything_that_may_still_fill():
     assert {state for state in S if counts_as_open_exposure(state)} == {
         S.INTENT_STORED, S.SUBMITTED, S.LIVE, S.PARTIALLY_FILLED, S.UNKNOWN
     }
-
-
-def test_transitions_are_recorded_with_an_aware_utc_time():
-    at = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
-    record = record_transition(S.SUBMITTED, E.REJECT, at=at, detail="not enough balance / allowance")
-    assert (record.from_state, record.to_state, record.at, record.detail) == (
-        S.SUBMITTED, S.REJECTED, at, "not enough balance / allowance"
-    )
-    with pytest.raises(ValueError, match="at must be timezone-aware"):
-        record_transition(S.SUBMITTED, E.REJECT, at=datetime(2026, 11, 24))
-
-
-@pytest.mark.parametrize(
-    "status, matched, size, event",
-    [("LIVE", "0", "10", E.REST), ("ORDER_STATUS_LIVE", "4", "10", E.PARTIAL_FILL), ("MATCHED", "10", "10", E.FILL),
-     ("ORDER_STATUS_CANCELED", "3", "10", E.CANCEL), ("CANCELED_MARKET_RESOLVED", "0", "10", E.CANCEL),
-     ("INVALID", "0", "10", E.REJECT)],
-)
-def test_the_venue_view_of_an_order_maps_to_an_event(status, matched, size, event):
-    assert event_for_venue_order(status, D(matched), D(size)) == event
 
 
 def test_fill_statuses_move_forward_and_failed_reverses_the_fill():
@@ -123,5 +113,5 @@ def test_fill_statuses_move_forward_and_failed_reverses_the_fill():
     assert fill_is_final(FillStatus.CONFIRMED) and fill_is_final(FillStatus.FAILED)
     assert not fill_is_final(FillStatus.MINED)
     assert parse_fill_status("TRADE_STATUS_MINED") == FillStatus.MINED
-    with pytest.raises(ValueError, match="status: expected one of MATCHED, MINED"):
+    with pytest.raises(BadPayload, match="status: expected one of MATCHED, MINED"):
         parse_fill_status("SETTLED")

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from lt_pipeline.execution import SkipReason
+from lt_pipeline.model.trading import SkipReason
 from lt_pipeline.execution.limits import available_capital, daily_loss_breached, size_signal
 from lt_pipeline.execution.settings import parse_settings
 from lt_pipeline.money import BadNumber

@@ -9,7 +9,7 @@ from py_clob_client_v2.clob_types import CreateOrderOptions, MarketOrderArgs, Or
 from py_clob_client_v2.order_builder import ROUNDING_CONFIG, OrderBuilder
 from py_clob_client_v2.signer import Signer
 
-from lt_pipeline.execution import SkipReason
+from lt_pipeline.model.trading import SkipReason
 from lt_pipeline.execution.book_walk import estimate_fill
 from lt_pipeline.execution.order_plan import TICK_RULES, OrderDenial, OrderPlan, plan_order, tick_rules
 

@@ -9,7 +9,7 @@ def lt(*args, env_extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
     env.update(env_extra)
     return subprocess.run(
-        [sys.executable, "-m", "lt_pipeline.cli", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "lt_pipeline.tools.cli", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 

@@ -43,7 +43,7 @@ def test_dg_check_defs_passes(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LT_", "DAGSTER_"))}
     env["LT_STATE_DIR"] = str(tmp_path)
     home = subprocess.run(
-        [sys.executable, "-m", "lt_pipeline.cli", "dagster-home"], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-m", "lt_pipeline.tools.cli", "dagster-home"], capture_output=True, text=True, env=env, check=True
     ).stdout.strip()
     env["DAGSTER_HOME"] = home
     result = subprocess.run(

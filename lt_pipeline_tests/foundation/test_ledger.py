@@ -85,7 +85,7 @@ def _lt_order(**overrides):
     row = dict(
         lt_order_id="lo1", strategy_id="LT_FT_A", ft_order_id="fo1", source_trade_id="st1", user_id="u1",
         condition_id="0xc1", token_id="1", side="BUY", signal_price=Decimal("0.55"),
-        signal_size_usd=Decimal("10"), signal_at=NOW, status="DECIDED", created_at=NOW, updated_at=NOW,
+        signal_size_usd=Decimal("10"), signal_at=NOW, status="SKIPPED", created_at=NOW, updated_at=NOW,
     )
     row.update(overrides)
     return row

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from lt_pipeline.execution.executor import lt_order_id as make_lt_order_id
-from lt_pipeline.execution.lifecycle import OrderState
+from lt_pipeline.model.orders import OrderState
 from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order, tick_rules
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SubmitResult

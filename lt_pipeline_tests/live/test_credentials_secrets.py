@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from lt_pipeline.execution.cli import main
+from lt_pipeline.tools.strategy_cli import main
 from lt_pipeline.execution.controls import halt
 from lt_pipeline.execution.credentials import TraderPool, trader_for_strategy
 from lt_pipeline.execution.strategies import check_daily_loss, create_strategy, ensure_user, get_strategy, launch, pause

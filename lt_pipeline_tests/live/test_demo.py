@@ -15,7 +15,7 @@ def test_headless_demo_runs_paper_and_live_twins(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
     env.update(LT_STATE_DIR=str(tmp_path), LT_LEDGER_URL=f"sqlite:///{ledger}")
     result = subprocess.run(
-        [sys.executable, "-m", "lt_pipeline.cli", "demo", "--headless", "--minutes", "16", "--seed", "7"],
+        [sys.executable, "-m", "lt_pipeline.tools.cli", "demo", "--headless", "--minutes", "16", "--seed", "7"],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -40,7 +40,7 @@ def test_demo_refuses_bad_arguments_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
     env["LT_STATE_DIR"] = str(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "lt_pipeline.cli", "demo", "--headless", "--minutes", "0"],
+        [sys.executable, "-m", "lt_pipeline.tools.cli", "demo", "--headless", "--minutes", "0"],
         capture_output=True, text=True, env=env, timeout=120,
     )
     assert result.returncode == 2

@@ -71,15 +71,19 @@ def ft_orders_of(engine, wallet):
 
 def test_signals_since_launch_are_placed_once_and_older_ones_never(live):
     engine = live.harness.engine
-    before_launch = {o.source_trade_id for o in ft_orders_of(engine, "FT_TEST_FIXED")}
-    assert before_launch
-    strategy = add_strategy(engine, live.harness.clock.now())
+    launched_at = live.harness.clock.now()
+    earlier = ft_orders_of(engine, "FT_TEST_FIXED")
+    # The seed's rule, order_time >= launched_at: a signal stamped at the very launch instant counts.
+    at_launch = {o.source_trade_id for o in earlier if o.order_time == launched_at}
+    before_launch = {o.source_trade_id for o in earlier if o.order_time < launched_at}
+    assert at_launch
+    strategy = add_strategy(engine, launched_at)
     for _ in range(3):
         live.tick()
     orders = live.lt_orders(strategy)
-    signals = {o.source_trade_id for o in ft_orders_of(engine, "FT_TEST_FIXED")} - before_launch
+    signals = {o.source_trade_id for o in ft_orders_of(engine, "FT_TEST_FIXED") if o.order_time >= launched_at}
     assert {o.source_trade_id for o in orders} == signals
-    assert not before_launch & {o.source_trade_id for o in orders}
+    assert at_launch <= signals and not before_launch & {o.source_trade_id for o in orders}
     placed = [o for o in orders if o.order_id]
     assert placed and all(o.status in {"LIVE", "FILLED", "PARTIALLY_FILLED"} for o in placed)
     venue_orders = {o.id for o in live.harness.emulator.venue.orders(live.trader.api_key)} | {
@@ -101,7 +105,9 @@ def test_every_skip_and_placement_is_explained(live):
     explained = {d.lt_order_id for d in decisions}
     assert {o.lt_order_id for o in orders} <= explained
     skipped = [o for o in orders if o.status == "SKIPPED"]
-    assert skipped and all(o.decision_reason == "exposure_cap" for o in skipped)
+    # the signals stamped at launch are older than the book they meet: some break the slippage estimate
+    assert skipped and {o.decision_reason for o in skipped} <= {"exposure_cap", "slippage_over_tolerance"}
+    assert any(o.decision_reason == "exposure_cap" for o in skipped)
     committed = sum(o.intended_size_usd for o in orders if o.order_id)
     assert committed <= Decimal(25)
 

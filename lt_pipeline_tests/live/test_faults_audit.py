@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, update
 
-from lt_pipeline.execution import fault_drill
-from lt_pipeline.execution.fault_drill import audit_ledger
+from lt_pipeline.tools import fault_drill
+from lt_pipeline.tools.fault_drill import audit_ledger
 from lt_pipeline.ledger import schema
 from lt_pipeline_tests.live.builders import limit_plan
 from lt_pipeline_tests.live.test_faults_support import session, settle_and_audit

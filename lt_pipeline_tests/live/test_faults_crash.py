@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 from datetime import timedelta
 
-from lt_pipeline.execution.lifecycle import OrderState
+from lt_pipeline.model.orders import OrderState
 from lt_pipeline_tests.live.test_faults_support import (
     VENUE_STATES,
     run_killed_executor,

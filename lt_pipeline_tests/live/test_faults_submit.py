@@ -5,7 +5,7 @@ sizes and states, and a repeated tick places nothing."""
 
 from __future__ import annotations
 
-from lt_pipeline.execution.lifecycle import OrderState
+from lt_pipeline.model.orders import OrderState
 from lt_pipeline.venues.polymarket.trading import Outcome
 from lt_pipeline_tests.live.test_faults_support import VENUE_STATES, PostsUnderFaults, session, settle_and_audit
 

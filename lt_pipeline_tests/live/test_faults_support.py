@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from lt_pipeline.clock import SimulatedClock, to_unix
 from lt_pipeline.execution.executor import BookSource, ExecutionReport, run_executor
-from lt_pipeline.execution.fault_drill import VenueAudit, audit_ledger
-from lt_pipeline.execution.fills import refresh_fills
-from lt_pipeline.execution.reconcile import ReconcileReport, reconcile
+from lt_pipeline.tools.fault_drill import VenueAudit, audit_ledger
+from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills
+from lt_pipeline.execution.venue_sync import SyncReport as ReconcileReport, sync_venue as reconcile
 from lt_pipeline.ledger import schema
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.venues.polymarket.clob import ClobReader

@@ -10,18 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from lt_pipeline.execution.fills import fill_metrics, next_state
-from lt_pipeline.execution.lifecycle import FillStatus, OrderState
-from lt_pipeline.execution.venue_orders import (
-    Resting,
-    fills_of,
-    our_order_ids,
-    parse_order,
-    parse_trade,
-    read_trades,
-    signed_order_facts,
-)
+from lt_pipeline.execution.fills import fill_metrics, fills_of, our_order_ids, state_change, venue_state
+from lt_pipeline.model.orders import FillStatus, OrderEvent, OrderState, next_state
+from lt_pipeline.model.reports import Resting
 from lt_pipeline.venues.polymarket.models import BadPayload
+from lt_pipeline.venues.polymarket.reports import parse_each, parse_order, parse_trade, signed_order_facts
 from lt_pipeline_tests.venues.conftest import PAYLOADS
 
 D = Decimal
@@ -68,12 +61,7 @@ def test_a_bad_trade_is_named_and_skipped_without_losing_the_others(change, mess
     good = sample("http_trade_report.json")
     bad = good | {"id": "trade-bad"} | change
 
-    class Trader:
-        def trades(self, after=None):
-            return [bad, good]
-
-    problems: list[str] = []
-    trades = read_trades(Trader(), None, problems)
+    trades, problems = parse_each([bad, good], parse_trade, "trade")
     assert [t.trade_id for t in trades] == ["trade-0xabcdef1234"]
     assert len(problems) == 1 and problems[0].startswith("trade trade-bad: ") and message in problems[0]
     with pytest.raises(BadPayload):
@@ -94,18 +82,19 @@ def test_a_stored_signed_order_says_its_side_shares_and_price():
 def test_fill_metrics_sum_exactly_and_weight_the_price_by_size():
     t1, t2 = datetime(2026, 6, 1, 12, tzinfo=timezone.utc), datetime(2026, 6, 1, 12, 1, tzinfo=timezone.utc)
     metrics = fill_metrics([(D("0.52"), D("30"), D("0.01"), t2), (D("0.53"), D("7.5"), D("0.002"), t1)])
-    assert (metrics.executed_shares, metrics.executed_usd, metrics.fees_usd) == (D("37.5"), D("19.575"), D("0.012"))
+    assert (metrics.executed_shares, metrics.executed_size, metrics.fees_usd) == (D("37.5"), D("19.575"), D("0.012"))
     assert metrics.executed_price == D("0.522") and (metrics.first_fill_at, metrics.last_fill_at) == (t1, t2)
     assert fill_metrics([]).executed_price is None
 
 
 @pytest.mark.parametrize("current, executed, resting, expected", [
     (S.LIVE, "4", Resting.OPEN, S.PARTIALLY_FILLED),
-    (S.SUBMITTED, "0", Resting.OPEN, S.LIVE),
+    (S.UNKNOWN, "0", Resting.OPEN, S.LIVE),
     (S.PARTIALLY_FILLED, "10", Resting.DONE, S.FILLED),
-    (S.SUBMITTED, "3", Resting.DONE, S.CANCELLED),  # a FAK: the venue killed the rest
+    (S.UNKNOWN, "3", Resting.DONE, S.CANCELLED),  # a FAK: the venue killed the rest
     (S.LIVE, "3", Resting.CANCELLED, S.CANCELLED),  # cancelled at the venue, keeping its fills
     (S.SUBMITTED, "0", Resting.INVALID, S.REJECTED),
+    (S.INTENT_STORED, "0", None, S.LIVE),  # found at the venue, nothing matched yet
     (S.LIVE, "0", None, S.LIVE),  # the venue could not be read: nothing concluded
     (S.UNKNOWN, "4", None, S.PARTIALLY_FILLED),  # fills alone prove it arrived
     (S.FILLED, "10", None, S.FILLED),
@@ -119,4 +108,18 @@ def test_fill_metrics_sum_exactly_and_weight_the_price_by_size():
     (S.NEVER_ARRIVED, "2", Resting.OPEN, S.NEVER_ARRIVED),
 ])
 def test_the_state_an_order_moves_to_on_its_fills(current, executed, resting, expected):
-    assert next_state(current, D(executed), D("10"), resting) == expected
+    target = venue_state(D(executed), D("10"), resting, current)
+    change = state_change(current, target, failed=D(executed) < D("10") and current == S.FILLED or
+                          (current, D(executed)) == (S.PARTIALLY_FILLED, D(0)))
+    moved = current if change is None else change[1]
+    assert moved == expected
+    if change is not None:  # every move the sync makes is one the journal's table allows
+        assert next_state(current, change[0], change[1]) == expected
+
+
+def test_a_found_order_is_reconciled_and_a_reversal_is_a_failed_fill():
+    assert state_change(S.UNKNOWN, S.FILLED, failed=False) == (OrderEvent.RECONCILED, S.FILLED)
+    assert state_change(S.FILLED, S.PARTIALLY_FILLED, failed=True) == (OrderEvent.FILL_FAILED, S.PARTIALLY_FILLED)
+    assert state_change(S.CANCELLED, S.CANCELLED, failed=True) == (OrderEvent.FILL_FAILED, S.CANCELLED)
+    assert state_change(S.LIVE, S.FILLED, failed=False) == (OrderEvent.FILLED, S.FILLED)
+    assert state_change(S.LIVE, S.LIVE, failed=False) is None

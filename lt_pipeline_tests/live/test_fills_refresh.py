@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
-from lt_pipeline.execution.fills import refresh_fills
+from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.models import VenueUnavailable
 from lt_pipeline_tests.live.builders import emulator, world  # noqa: F401 (fixtures)
@@ -45,7 +45,7 @@ def test_a_resting_order_fills_in_parts_and_reports_what_filled(world):
     report = refresh(world)
     order = world.lt_order(lt_id)
     assert report.fills_new == 1 and order.status == "PARTIALLY_FILLED"
-    assert (order.executed_shares, order.executed_price, order.executed_usd) == (D("8"), D("0.5"), D("4"))
+    assert (order.executed_shares, order.executed_price, order.executed_size) == (D("8"), D("0.5"), D("4"))
     assert order.fill_rate == D("0.4") and order.fill_latency_ms == 5000
     assert order.fully_filled_at is None
     [fill] = world.rows(schema.fills, lt_order_id=lt_id)
@@ -80,7 +80,7 @@ def test_fill_status_follows_settlement_to_confirmed(world):
     refresh(world)
     [fill] = world.rows(schema.fills, lt_order_id=lt_id)
     assert (fill.status, fill.trader_side, fill.size, fill.price) == ("MATCHED", "TAKER", D("10"), D("0.6"))
-    assert world.lt_order(lt_id).executed_usd == D("6")
+    assert world.lt_order(lt_id).executed_size == D("6")
     [row] = world.rows(schema.orders, lt_order_id=lt_id)
     assert (row.status, row.size_matched) == ("MATCHED", D("10"))
 
@@ -110,7 +110,7 @@ def test_a_failed_trade_stops_counting(world):
     [fill] = world.rows(schema.fills, lt_order_id=lt_id)
     order = world.lt_order(lt_id)
     assert report.fills_reversed == 1 and fill.status == "FAILED"  # kept, no longer counted
-    assert (order.executed_shares, order.executed_usd, order.executed_price, order.fill_rate) == (D("0"), D("0"), None, D("0"))
+    assert (order.executed_shares, order.executed_size, order.executed_price, order.fill_rate) == (D("0"), D("0"), None, D("0"))
     assert order.status == "CANCELLED" and order.first_fill_at is None
     venue_order = world.emulator.venue.get_order(order.order_id)
     assert venue_order.size_matched == order.executed_shares
@@ -131,7 +131,7 @@ def test_a_settlement_failure_reverses_only_the_failed_part(world):
     order = world.lt_order(lt_id)
     assert report.fills_reversed == 1
     assert sorted(f.status for f in world.rows(schema.fills, lt_order_id=lt_id)) == ["CONFIRMED", "FAILED"]
-    assert (order.executed_shares, order.executed_usd, order.fill_rate) == (D("8"), D("4"), D("0.4"))
+    assert (order.executed_shares, order.executed_size, order.fill_rate) == (D("8"), D("4"), D("0.4"))
     assert order.status == "CANCELLED"  # off the book: the failed 12 shares will not fill again
     assert world.emulator.venue.get_order(order.order_id).size_matched == D("8")
     [row] = world.rows(schema.orders, lt_order_id=lt_id)

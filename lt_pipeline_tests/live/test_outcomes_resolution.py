@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
-from lt_pipeline.execution.fills import refresh_fills
+from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills
 from lt_pipeline.execution.outcomes import settle_lt_orders
 from lt_pipeline.forward_test.resolution import refresh_resolutions, settle_ft_orders
 from lt_pipeline.ledger import schema
@@ -95,7 +95,7 @@ def test_a_sell_with_fees_settles_as_the_mirror_of_a_buy(world):
     # A filled SELL as the fills refresh leaves it: 10 shares sold for $7.00 with $0.105 in fees.
     with world.engine.begin() as connection:
         connection.execute(update(schema.lt_orders).where(schema.lt_orders.c.lt_order_id == lt_id).values(
-            status="FILLED", executed_shares=D("10"), executed_usd=D("7"), executed_price=D("0.7"), fees_usd=D("0.105"),
+            status="FILLED", executed_shares=D("10"), executed_size=D("7"), executed_price=D("0.7"), fees_usd=D("0.105"),
         ))
     resolve(world, world.market.tokens[1].outcome)  # the token we sold lost: we keep the $7
     report = settle_lt_orders(world.engine, world.clock)

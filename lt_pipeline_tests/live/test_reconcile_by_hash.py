@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, update
 
-from lt_pipeline.execution.fills import refresh_fills
-from lt_pipeline.execution.reconcile import reconcile
+from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills
+from lt_pipeline.execution.venue_sync import sync_venue as reconcile
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.models import VenueUnavailable
 from lt_pipeline.venues.polymarket.trading import Outcome, SignedIntent

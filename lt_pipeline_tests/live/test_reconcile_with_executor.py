@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lt_pipeline.execution.executor import BookSource, run_executor
-from lt_pipeline.execution.fills import refresh_fills
-from lt_pipeline.execution.reconcile import reconcile
+from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills
+from lt_pipeline.execution.venue_sync import sync_venue as reconcile
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.clob import ClobReader
 from lt_pipeline.venues.polymarket.trading import ClobTrader

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from lt_pipeline.execution.cli import main
+from lt_pipeline.tools.strategy_cli import main
 from lt_pipeline.execution.controls import is_halted
 from lt_pipeline.execution.strategies import get_strategy
 
@@ -110,7 +110,7 @@ def test_halt_and_unhalt_show_in_the_list(cli):
 
 def test_the_lt_command_routes_strategy_subcommands(sqlite_url, tmp_path):
     env = {**os.environ, "LT_LEDGER_URL": sqlite_url, "LT_STATE_DIR": str(tmp_path)}
-    lt = [sys.executable, "-m", "lt_pipeline.cli"]
+    lt = [sys.executable, "-m", "lt_pipeline.tools.cli"]
     assert subprocess.run([*lt, "db", "upgrade"], env=env, capture_output=True, text=True).returncode == 0
     listed = subprocess.run([*lt, "strategy", "list"], env=env, capture_output=True, text=True)
     assert listed.returncode == 0 and "no LT strategies yet" in listed.stdout

@@ -112,6 +112,31 @@ def test_pnl_helpers():
     assert live_pnl("BUY", D(0), None, D(1), D(0)) == 0
 
 
+@pytest.mark.parametrize(
+    ("side", "payout", "expected"),
+    [
+        ("BUY", D(0), D(-10)),  # lost: exactly the $10 put in, not 33.33 x 0.3 = 9.999
+        ("BUY", D(1), D("23.33")),  # won: 33.33 shares pay 1 each
+        ("BUY", D("0.5"), D("6.665")),  # void: 0.5 x 33.33 - 10
+        ("SELL", D(0), D(10)),  # the sold token lost: the seller keeps the $10 received
+        ("SELL", D(1), D("-23.33")),  # it won: the seller pays 33.33
+        ("SELL", D("0.5"), D("-6.665")),
+    ],
+)
+def test_paper_pnl_of_a_book_order_counts_what_it_invested(side, payout, expected):
+    shares = D("33.33")  # $10 / 0.3 rounded down to the cent of a share
+    assert paper_pnl(side, shares, D("0.3"), payout, invested_usd=D(10)) == expected
+    assert paper_pnl(side, shares, D("0.3"), payout) == expected + (1 if side == "BUY" else -1) * D("0.001")  # TCA: Q x P_d
+
+
+def test_paper_pnl_default_is_tca_and_invested_is_checked():
+    assert paper_pnl("SELL", D(50), D("0.70"), D(0)) == D(35) == paper_pnl("SELL", D(50), D("0.70"), D(0), invested_usd=D(35))
+    with pytest.raises(ValueError, match="invested_usd"):
+        paper_pnl("BUY", D(10), D("0.4"), D(1), invested_usd=D(-1))
+    with pytest.raises(TypeError):
+        paper_pnl("BUY", D(10), D("0.4"), D(1), D(4))  # invested_usd is keyword-only
+
+
 def test_spreads_and_markouts():
     # BUY at 0.52, mid 0.50 on arrival and 0.51 a minute later
     assert arrival_slippage("BUY", D("0.52"), D("0.50")) == D("0.02")

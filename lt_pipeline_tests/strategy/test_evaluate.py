@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lt_pipeline.strategy import bench
+from lt_pipeline.tools import bench_strategy as bench
 from lt_pipeline.strategy.config import load_wallets
 from lt_pipeline.strategy.evaluate import ACCEPTED_COLUMNS, REASONS, evaluate, explain
 from lt_pipeline.strategy.trader_quality import trader_stats
@@ -129,6 +129,7 @@ def test_bench_prints_its_figures_as_a_last_json_line(capsys):
     code = bench.main(["--wallets", "40", "--trades", "300", "--repeats", "1"])
     lines = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(lines[-1])
-    assert set(figures) == {"wallets", "trades", "seconds", "peak_mb", "accepted", "target_seconds", "target_mb"}
+    assert set(figures) == {"wallets", "trades", "requested_pairs", "pairs_decided", "seconds", "peak_mb", "accepted",
+                            "rejected", "target_seconds", "target_mb"}
     assert (figures["wallets"], figures["trades"], figures["target_seconds"], figures["target_mb"]) == (40, 300, 2, 500)
     assert figures["accepted"] > 0 and code == 0

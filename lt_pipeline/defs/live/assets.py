@@ -6,10 +6,9 @@ from lt_pipeline.defs.forward_test.assets import ft_orders, ft_outcomes, ft_wall
 from lt_pipeline.defs.metadata import materialized
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, LiveTradingResource, VenueResource
 from lt_pipeline.execution.executor import BookSource, run_executor
-from lt_pipeline.execution.fills import refresh_fills
-from lt_pipeline.execution.outcomes import settle_lt_orders
-from lt_pipeline.execution.reconcile import reconcile
 from lt_pipeline.execution.ft_sync import follow_ft_changes
+from lt_pipeline.execution.outcomes import settle_lt_orders
+from lt_pipeline.execution.venue_sync import sync_venue
 
 
 @dg.asset(group_name="live", deps=[ft_wallets], description="LT strategies that follow FT config changes (filters; never capital or limits).")
@@ -47,23 +46,20 @@ def lt_orders(
 @dg.asset(
     group_name="live",
     deps=[lt_orders],
-    description="Fills of our orders with their settlement status, LT order execution derived from them, TTL cancels.",
+    description="One venue sync per user: fills with their settlement status, in-flight and stray orders "
+    "reconciled by hash, LT order states derived through the journal, TTL and closed-market cancels.",
 )
-def lt_fills(ledger: LedgerResource, clock: ClockResource, live: LiveTradingResource) -> dg.MaterializeResult:
-    trader_for_user = live.pool(ledger.engine).trader
-    report = refresh_fills(ledger.engine, trader_for_user, clock.clock)
-    # After the refresh, so that new fills are not mistaken for missing ones.
-    recon = reconcile(ledger.engine, trader_for_user, clock.clock)
-    unrepaired = [d for d in recon.discrepancies if not d.repaired]
+def lt_fills(context: dg.AssetExecutionContext, ledger: LedgerResource, clock: ClockResource, live: LiveTradingResource) -> dg.MaterializeResult:
+    report = sync_venue(ledger.engine, live.pool(ledger.engine).trader, clock.clock)
+    for user_id, why in report.failed_users.items():
+        context.log.warning(f"venue sync of user {user_id} failed: {why}")
     return materialized(
         report,
-        reconciled=recon.reconciled,
-        never_arrived=recon.never_arrived,
-        still_unknown=recon.still_unknown,
-        size_mismatches=len(recon.mismatches),
-        unrepaired_discrepancies=len(unrepaired),
+        size_mismatches=len(report.mismatches),
+        unrepaired_discrepancies=len(report.unrepaired),
+        discrepancies=len(report.discrepancies),
         mismatch_detail="; ".join(
-            f"{m.order_id[:12]}: ledger {m.ledger_filled} vs venue {m.venue_matched}" for m in recon.mismatches[:10]
+            f"{m.order_id[:12]}: orders row {m.venue_matched} vs fills {m.ledger_filled}" for m in report.mismatches[:10]
         )
         or "none",
     )

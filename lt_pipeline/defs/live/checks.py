@@ -8,8 +8,11 @@ import dagster as dg
 from sqlalchemy import func, select
 
 from lt_pipeline.defs.resources import LedgerResource
+from lt_pipeline.execution.controls import current_halt
 from lt_pipeline.execution.executor import committed_usd
-from lt_pipeline.ledger.schema import lt_orders, lt_strategies, orders, system_controls
+from lt_pipeline.execution.fills import orders_disagreeing
+from lt_pipeline.execution.placement_rule import StrategyGate, placement_block
+from lt_pipeline.ledger.schema import lt_orders, lt_strategies, orders, venue_discrepancies
 
 
 def _check(passed: bool, description: str, **metadata) -> dg.AssetCheckResult:
@@ -36,12 +39,12 @@ def no_duplicate_live_orders(ledger: LedgerResource) -> dg.AssetCheckResult:
 def open_exposure_by_strategy(connection) -> dict[str, Decimal]:
     exposure: dict[str, Decimal] = defaultdict(Decimal)
     rows = connection.execute(
-        select(lt_orders.c.strategy_id, lt_orders.c.status, lt_orders.c.intended_size_usd, lt_orders.c.executed_usd).where(
+        select(lt_orders.c.strategy_id, lt_orders.c.status, lt_orders.c.intended_size_usd, lt_orders.c.executed_size).where(
             lt_orders.c.outcome == "OPEN"
         )
     )
     for row in rows:
-        exposure[row.strategy_id] += committed_usd(row.status, row.intended_size_usd, row.executed_usd)
+        exposure[row.strategy_id] += committed_usd(row.status, row.intended_size_usd, row.executed_size)
     return exposure
 
 
@@ -54,53 +57,44 @@ def exposure_within_caps(ledger: LedgerResource) -> dg.AssetCheckResult:
     return _check(not over, f"{len(over)} strategy(ies) over their exposure cap", over_cap=str(over) if over else "none")
 
 
-@dg.asset_check(asset="lt_orders", blocking=True, description="Nothing placed for a paused or halted strategy, nor before launch.")
+@dg.asset_check(asset="lt_orders", blocking=True, description="Nothing placed for a paused or halted strategy, nor before launch: every placed order passes the placement rule as of its decision.")
 def nothing_placed_while_paused(ledger: LedgerResource) -> dg.AssetCheckResult:
     with ledger.engine.connect() as connection:
-        placed = lt_orders.c.order_id.is_not(None)
-        before_launch = connection.execute(
-            select(func.count())
-            .select_from(lt_orders.join(lt_strategies, lt_strategies.c.strategy_id == lt_orders.c.strategy_id))
-            .where(placed)
-            .where(lt_orders.c.signal_at <= lt_strategies.c.launched_at)
-        ).scalar()
-        while_paused = connection.execute(
-            select(func.count())
-            .select_from(lt_orders.join(lt_strategies, lt_strategies.c.strategy_id == lt_orders.c.strategy_id))
-            .where(placed)
-            .where(lt_strategies.c.is_paused)
-            .where(lt_strategies.c.paused_at.is_not(None))
-            .where(lt_orders.c.decided_at > lt_strategies.c.paused_at)
-        ).scalar()
-        halt = connection.execute(
-            select(system_controls.c.value, system_controls.c.updated_at).where(system_controls.c.name == "global_halt")
-        ).first()
-        while_halted = 0
-        if halt is not None and halt.value == "on":
-            while_halted = connection.execute(
-                select(func.count()).select_from(lt_orders).where(placed).where(lt_orders.c.decided_at > halt.updated_at)
-            ).scalar()
-    problems = before_launch + while_paused + while_halted
+        gates = {row["strategy_id"]: StrategyGate.of(row) for row in connection.execute(select(lt_strategies)).mappings()}
+        halt = current_halt(connection)
+        placed = connection.execute(
+            select(lt_orders.c.strategy_id, lt_orders.c.signal_at, lt_orders.c.decided_at).where(lt_orders.c.order_id.is_not(None))
+        ).all()
+    broken: dict[str, int] = defaultdict(int)
+    for row in placed:
+        block = placement_block(gates[row.strategy_id], row.signal_at, row.decided_at, halt=halt)
+        if block is not None:
+            broken[block.reason.value] += 1
+    problems = sum(broken.values())
     return _check(
         problems == 0,
         f"{problems} order(s) placed when they must not be",
-        before_launch=before_launch,
-        while_paused=while_paused,
-        while_halted=while_halted,
+        before_launch=broken["before_launch"] + broken["not_launched"],
+        while_paused=broken["paused"] + broken["daily_loss_limit"],
+        while_halted=broken["halted"],
     )
 
 
-@dg.asset_check(asset="lt_fills", blocking=True, description="The ledger's filled size of every order equals the venue's after reconciliation.")
-def ledger_matches_venue(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    materialization = context.instance.get_latest_materialization_event(dg.AssetKey("lt_fills"))
-    metadata = materialization.asset_materialization.metadata if materialization else {}
-    mismatches = int(metadata["size_mismatches"].value) if "size_mismatches" in metadata else 0
-    unrepaired = int(metadata["unrepaired_discrepancies"].value) if "unrepaired_discrepancies" in metadata else 0
-    detail = metadata["mismatch_detail"].value if "mismatch_detail" in metadata else "none"
+@dg.asset_check(asset="lt_fills", blocking=True, description="Every order's `orders` row agrees with its fills in the ledger, and no venue order or fill of ours is missing from it.")
+def ledger_matches_venue(ledger: LedgerResource) -> dg.AssetCheckResult:
+    with ledger.engine.connect() as connection:
+        disagreeing = orders_disagreeing(connection)
+        unrepaired = connection.execute(
+            select(venue_discrepancies.c.order_id, venue_discrepancies.c.detail)
+            .where(venue_discrepancies.c.repaired.is_(False), venue_discrepancies.c.cleared_at.is_(None))
+        ).all()
+    detail = "; ".join(f"{oid[:12]}: orders row {matched} vs fills {filled}" for oid, _, matched, filled in disagreeing[:10])
     return _check(
-        mismatches == 0 and unrepaired == 0,
-        f"{mismatches} size mismatch(es), {unrepaired} venue order(s)/fill(s) missing from the ledger",
-        size_mismatches=mismatches,
-        unrepaired_discrepancies=unrepaired,
-        detail=detail,
+        not disagreeing and not unrepaired,
+        f"{len(disagreeing)} order(s) whose matched size differs from their fills, "
+        f"{len(unrepaired)} venue order(s)/fill(s) of ours missing from the ledger",
+        size_mismatches=len(disagreeing),
+        unrepaired_discrepancies=len(unrepaired),
+        detail=detail or "none",
+        missing="; ".join(f"{oid[:12]}: {why}" for oid, why in unrepaired[:10]) or "none",
     )

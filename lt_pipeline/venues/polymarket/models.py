@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from lt_pipeline.clock import ensure_utc
+from lt_pipeline.model.trading import SIDES, Side  # noqa: F401  (re-exported for the parsers)
 
-Side = Literal["BUY", "SELL"]
-SIDES: tuple[Side, ...] = ("BUY", "SELL")
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
 

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from py_clob_client_v2.client import ClobClient
@@ -31,46 +30,17 @@ from py_clob_client_v2.order_utils.exchange_order_builder_v2 import ExchangeOrde
 from py_clob_client_v2.order_utils.model.order_data_v2 import order_to_json_v2
 
 from lt_pipeline.clock import to_unix
-from lt_pipeline.execution.order_plan import OrderPlan
+from lt_pipeline.model.plan import OrderPlan
+from lt_pipeline.model.reports import ReadResult, SignedIntent, SubmitResult, VenueOrder
+from lt_pipeline.model.reports import SubmitOutcome as Outcome
 from lt_pipeline.venues.polymarket.models import VenueRejected, VenueUnavailable
+from lt_pipeline.venues.polymarket.reports import parse_each, parse_order, parse_trade
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 15  # the venue's limit for POST /orders
 # Texts with which a 503 proves the order was not taken (anything else 5xx is an unknown outcome).
 REFUSING_503 = ("Trading is currently disabled", "Trading is currently cancel-only")
-
-
-class Outcome(StrEnum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class SignedIntent:
-    """A signed order as it will go on the wire; `order_id` is its EIP-712 hash."""
-
-    order_id: str
-    payload: dict[str, Any]  # one element of the POST /orders body: order, owner, orderType, ...
-
-    def to_json(self) -> str:
-        return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
-
-    @staticmethod
-    def from_json(order_id: str, text: str) -> "SignedIntent":
-        return SignedIntent(order_id, json.loads(text))
-
-
-@dataclass(frozen=True)
-class SubmitResult:
-    order_id: str
-    outcome: Outcome
-    status: str = ""  # the venue's word on acceptance: live, matched, delayed, unmatched
-    reason: str = ""  # the venue's error text, or what made the outcome unknown
-    making_amount: Decimal | None = None
-    taking_amount: Decimal | None = None
-    trade_ids: tuple[str, ...] = ()
 
 
 class ClobTrader:
@@ -168,29 +138,33 @@ class ClobTrader:
 
     # --- reading back ----------------------------------------------------------------------------
 
-    def order(self, order_id: str) -> dict[str, Any] | None:
-        """The venue's record of one of our orders, or None when it has none."""
+    def order(self, order_id: str) -> VenueOrder | None:
+        """The venue's record of one of our orders, or None when it keeps none. A record that breaks
+        the wire contract raises BadPayload."""
         try:
             answer = self.client.get_order(order_id)
         except PolyApiException as error:
             if error.status_code == 404:
                 return None
             raise _read_error(error, f"order {order_id}") from None
-        return answer if isinstance(answer, dict) and answer.get("id") else None
+        return parse_order(answer) if isinstance(answer, dict) and answer.get("id") else None
 
-    def trades(self, *, after: datetime | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
-        """Our trades (as taker or maker), optionally since `after`."""
+    def trades(self, *, after: datetime | None = None) -> ReadResult:
+        """Our trades (as taker or maker), optionally since `after`, as VenueTrade reports."""
         params = TradeParams(maker_address=self.funder, after=to_unix(after) if after else None)
         try:
-            return self.client.get_trades(params)
+            raws = self.client.get_trades(params)
         except PolyApiException as error:
             raise _read_error(error, "trades") from None
+        return ReadResult(*parse_each(raws, parse_trade, "trade"))
 
-    def open_orders(self) -> list[dict[str, Any]]:
+    def open_orders(self) -> ReadResult:
+        """Our orders resting at the venue, as VenueOrder reports."""
         try:
-            return self.client.get_open_orders()
+            raws = self.client.get_open_orders()
         except PolyApiException as error:
             raise _read_error(error, "open orders") from None
+        return ReadResult(*parse_each(raws, parse_order, "open order"))
 
     def cancel(self, order_ids: list[str]) -> tuple[list[str], dict[str, str]]:
         if not order_ids:

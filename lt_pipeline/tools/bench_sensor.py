@@ -76,7 +76,7 @@ def main(minutes: float) -> int:
         env.pop("LT_LEDGER_URL", None)
         log = (state / "stack.log").open("w")
         stack = subprocess.Popen(
-            [sys.executable, "-m", "lt_pipeline.cli", "run", "--port", str(web_port)],
+            [sys.executable, "-m", "lt_pipeline.tools.cli", "run", "--port", str(web_port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:

@@ -1,7 +1,10 @@
 """`lt bench execution`: one executor tick placing 500 orders across 100 strategies against the
 emulator (its own process, real clock), from signals visible to every order acknowledged.
 
-Prints readable lines and, last, one JSON object. Target: at most 2 s on 2 cores.
+Prints readable lines and, last, one JSON object. Target: at most 2 s on 2 cores. Exit status 1, with
+one line on stderr naming what is missing, unless every requested order (--strategies x
+--per-strategy) was acknowledged by the venue (accepted, in the ledger and in the venue's own count);
+also 1 when the tick took longer than the target.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy import func, insert, select
 
 from lt_pipeline.clock import system_clock
 from lt_pipeline.execution.executor import BookSource, run_executor
+from lt_pipeline.model.orders import OrderState
 from lt_pipeline.ingest.markets import store_markets
 from lt_pipeline.ledger import migrate, schema
 from lt_pipeline.ledger.engine import make_engine
@@ -42,7 +46,7 @@ def _free_port() -> int:
 def start_emulator_process(seed: int, faucet: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "lt_pipeline.cli", "emulator", "serve", "--port", str(port), "--seed", str(seed), "--faucet", faucet],
+        [sys.executable, "-m", "lt_pipeline.tools.cli", "emulator", "serve", "--port", str(port), "--seed", str(seed), "--faucet", faucet],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -122,10 +126,11 @@ def seed_ledger(engine, url: str, strategies: int, per_strategy: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lt bench execution", description=__doc__)
-    parser.add_argument("--strategies", type=int, default=100)
-    parser.add_argument("--per-strategy", type=int, default=5)
+    parser = argparse.ArgumentParser(prog="lt bench execution", description=__doc__.splitlines()[0])
+    parser.add_argument("--strategies", type=int, default=100, help="live strategies, one FT wallet each (default 100)")
+    parser.add_argument("--per-strategy", type=int, default=5, help="signals, hence orders, per strategy (default 5)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--faucet", default="1000000", metavar="USD", help="collateral in the bench's venue wallet (default 1000000)")
     parser.add_argument("--ledger-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument(
         "--sensor-path", action="store_true", help="measure signal-to-submit through the sensor and the Dagster daemon instead"
@@ -133,11 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=3, help="with --sensor-path: how long to measure (default 3)")
     args = parser.parse_args(argv)
     if args.sensor_path:
-        from lt_pipeline.execution.bench_sensor import main as sensor_main
+        from lt_pipeline.tools.bench_sensor import main as sensor_main
 
         return sensor_main(args.minutes)
+    if args.strategies < 1 or args.per_strategy < 1:
+        print("lt bench execution: --strategies and --per-strategy must be at least 1", file=sys.stderr)
+        return 2
+    requested = args.strategies * args.per_strategy
 
-    process, url = start_emulator_process(args.seed, faucet="1000000")
+    process, url = start_emulator_process(args.seed, faucet=args.faucet)
     try:
         with tempfile.TemporaryDirectory() as folder:
             engine = make_engine(args.ledger_url or f"sqlite:///{Path(folder) / 'bench.db'}")
@@ -149,27 +158,38 @@ def main(argv: list[str] | None = None) -> int:
             report = run_executor(engine, system_clock, BookSource(reader.book), lambda user: trader)
             seconds = time.perf_counter() - started
             with engine.connect() as connection:
+                # Acknowledged: the venue answered and took the order (a refusal is answered too, but placed nothing).
                 acknowledged = connection.execute(
-                    select(func.count()).select_from(schema.lt_orders).where(schema.lt_orders.c.acked_at.is_not(None))
+                    select(func.count()).select_from(schema.lt_orders).where(
+                        schema.lt_orders.c.acked_at.is_not(None),
+                        schema.lt_orders.c.status.not_in([OrderState.REJECTED.value, OrderState.UNKNOWN.value]),
+                    )
                 ).scalar()
             engine.dispose()
+        venue_placed = httpx.get(f"{url}/admin/counters", timeout=10).json()["venue"].get("orders_placed", 0)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
+    skipped = sum(report.skipped.values())
     print(f"signals visible:        {signals} across {args.strategies} strategies")
     print(f"orders acknowledged:    {acknowledged} (accepted {report.accepted}, rejected {report.rejected}, unknown {report.unknown})")
-    print(f"skipped locally:        {sum(report.skipped.values())} {report.skipped or ''}")
+    print(f"orders at the venue:    {venue_placed}")
+    print(f"skipped locally:        {skipped} {report.skipped or ''}")
     print(f"tick, visible to acked: {seconds:.3f} s (of which submitting {report.submit_seconds:.3f} s); target 2 s")
     print(
         json.dumps(
             {
+                "requested": requested,
                 "signals": signals,
                 "strategies": args.strategies,
+                "submitted": report.submitted,
                 "acknowledged": acknowledged,
+                "venue_orders_placed": venue_placed,
                 "accepted": report.accepted,
                 "rejected": report.rejected,
                 "unknown": report.unknown,
+                "skipped": skipped,
                 "seconds": round(seconds, 3),
                 "submit_seconds": round(report.submit_seconds, 3),
                 "target_seconds": 2,
@@ -177,4 +197,29 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     )
-    return 0 if acknowledged == signals - sum(report.skipped.values()) and seconds <= 2 else 1
+    missing = _missing_work(requested, signals, acknowledged, venue_placed, report)
+    if missing:
+        print(f"bench execution: {missing}", file=sys.stderr)
+        return 1
+    return 0 if seconds <= 2 else 1
+
+
+def _missing_work(requested: int, signals: int, acknowledged: int, venue_placed: int, report) -> str | None:
+    """What the tick left undone, as one line; None when every requested order was acknowledged."""
+    if signals != requested:
+        return f"{signals} of {requested} signals seeded; expected all {requested}"
+    if acknowledged == requested and venue_placed == requested:
+        return None
+    why = [f"{name} {count}" for name, count in sorted(report.skipped.items())]
+    if report.rejected:
+        why.append(f"rejected by the venue {report.rejected}")
+    if report.unknown:
+        why.append(f"outcome unknown {report.unknown}")
+    if report.signals < requested:
+        why.append(f"signals the executor saw {report.signals}")
+    why += [f"failed {name}: {reason}" for name, reason in sorted(report.failed.items())]
+    detail = f" ({'; '.join(why)})" if why else ""
+    return (
+        f"{acknowledged} of {requested} orders acknowledged, {venue_placed} placed at the venue; "
+        f"expected all {requested}{detail}"
+    )

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 
-from lt_pipeline.execution.lifecycle import OrderState
+from lt_pipeline.model.orders import OrderState
 from lt_pipeline.ledger.schema import fills, lt_orders, orders
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ DRILL_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 TICK = timedelta(minutes=2)
 # Each user has its own wallet and trading connection, so each tick posts one batch of orders per user.
 DRILL_USERS = ("drill_a", "drill_b", "drill_c", "drill_d")
-IN_FLIGHT = (OrderState.UNKNOWN.name, OrderState.INTENT_STORED.name, OrderState.SUBMITTED.name)
+IN_FLIGHT = (OrderState.UNKNOWN.value, OrderState.INTENT_STORED.value, OrderState.SUBMITTED.value)
 
 # One paper wallet loose enough to copy most of the emulator's trades, and its live twin's limits.
 DRILL_WALLET = {
@@ -139,12 +139,12 @@ def audit_ledger(engine: Engine, venue: VenueRecords, funders: Iterable[str]) ->
         ),
         state_mismatches=sum(
             1 for row in intents
-            if row.order_id in at_venue and row.status != OrderState.NEVER_ARRIVED.name
+            if row.order_id in at_venue and row.status != OrderState.NEVER_ARRIVED.value
             and row.status != venue_state_name(at_venue[row.order_id])
         ),
         unrecorded_orders=sum(1 for order_id in at_venue if order_id not in recorded),
         never_arrived_at_venue=sum(
-            1 for row in intents if row.status == OrderState.NEVER_ARRIVED.name and row.order_id in at_venue
+            1 for row in intents if row.status == OrderState.NEVER_ARRIVED.value and row.order_id in at_venue
         ),
         in_flight=sum(1 for row in rows if row.status in IN_FLIGHT),
     )
@@ -170,11 +170,11 @@ def venue_state_name(record: Any) -> str:
     full = record.size_matched >= record.original_size
     status = str(record.status).upper()
     if status == "INVALID":
-        return OrderState.REJECTED.name
+        return OrderState.REJECTED.value
     if status == "LIVE":
-        return OrderState.PARTIALLY_FILLED.name if record.size_matched else OrderState.LIVE.name
+        return OrderState.PARTIALLY_FILLED.value if record.size_matched else OrderState.LIVE.value
     # MATCHED with shares missing is a FAK's killed rest; CANCELED keeps what filled before.
-    return OrderState.FILLED.name if full else OrderState.CANCELLED.name
+    return OrderState.FILLED.value if full else OrderState.CANCELLED.value
 
 
 # --- one profile's session ----------------------------------------------------------------------------------
@@ -224,8 +224,7 @@ def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> Prof
     from lt_pipeline.emulator.serve import start_in_thread
     from lt_pipeline.emulator.venue import Venue
     from lt_pipeline.execution.credentials import TraderPool
-    from lt_pipeline.execution.fills import refresh_fills
-    from lt_pipeline.execution.reconcile import reconcile
+    from lt_pipeline.execution.venue_sync import sync_venue
     from lt_pipeline.execution.strategies import create_strategy, ensure_user, launch
     from lt_pipeline.ledger import migrate
     from lt_pipeline.ledger.engine import make_engine
@@ -290,8 +289,7 @@ def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> Prof
         # Settle with the faults off: what is still in flight is found or given up, and every fill read.
         clock.advance(timedelta(minutes=1))
         pool = TraderPool(replace(settings, deployment="embedded"), engine=engine)
-        refresh_fills(engine, pool.trader, clock)
-        final = reconcile(engine, pool.trader, clock)
+        final = sync_venue(engine, pool.trader, clock)
         figures.add_reconciliation(final.reconciled, final.never_arrived, final.still_unknown)
         figures.audit = audit_ledger(engine, emulator.venue, [pool.trader(user).funder for user in DRILL_USERS])
     finally:

@@ -18,7 +18,7 @@ from lt_pipeline.ledger import migrate
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.settings import Settings, load_settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _workspace_file(settings: Settings) -> Path:

@@ -1,7 +1,9 @@
 """`lt bench strategy`: time and measure evaluate() on 1,000 grid wallets x 10,000 synthetic trades.
 
 Prints readable lines, then as the last line one JSON object with the figures and the targets
-(<= 2 s best-of-3 after a warm-up, <= 500 MB peak). Exit status 0 when both targets are met.
+(<= 2 s best-of-3 after a warm-up, <= 500 MB peak). Exit status 0 when every wallet x trade pair was
+decided (accepted or rejected with a reason) and both targets are met; when pairs are missing, 1 with
+one line on stderr naming what is missing.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import gc
 import json
 import resource
+import sys
 import time
 import tracemalloc
 from datetime import datetime, timezone
@@ -107,8 +110,8 @@ def _max_rss_mb() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lt bench strategy", description=__doc__.splitlines()[0])
-    parser.add_argument("--wallets", type=int, default=1000)
-    parser.add_argument("--trades", type=int, default=10_000)
+    parser.add_argument("--wallets", type=int, default=1000, help="grid wallets, at most 1000 (default 1000)")
+    parser.add_argument("--trades", type=int, default=10_000, help="synthetic source trades (default 10000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
@@ -140,15 +143,27 @@ def main(argv: list[str] | None = None) -> int:
     seconds = min(timings)
     peak_mb = max(traced_peak, rss_delta)
     accepted = len(result.accepted)
+    rejected = int(result.rejections["count"].sum())
+    requested = args.wallets * args.trades
     top = result.rejections.groupby("reason", observed=True)["count"].sum().sort_values(ascending=False)
     print(f"evaluate: best {seconds:.3f} s of {', '.join(f'{t:.3f}' for t in timings)} s (target {TARGET_SECONDS} s)")
     print(f"memory: traced peak {traced_peak:.1f} MB, process RSS growth {rss_delta:.1f} MB (target {TARGET_MB} MB)")
     print(f"accepted {accepted:,} pairs; top rejections: "
           + ", ".join(f"{reason} {count:,}" for reason, count in top.head(5).items()))
-    figures = {"wallets": len(wallets), "trades": len(trades), "seconds": round(seconds, 4),
-               "peak_mb": round(peak_mb, 1), "accepted": accepted,
+    figures = {"wallets": len(wallets), "trades": len(trades), "requested_pairs": requested,
+               "pairs_decided": accepted + rejected, "seconds": round(seconds, 4),
+               "peak_mb": round(peak_mb, 1), "accepted": accepted, "rejected": rejected,
                "target_seconds": TARGET_SECONDS, "target_mb": TARGET_MB}
     print(json.dumps(figures))
+    decided = accepted + rejected
+    if requested == 0:
+        print(f"bench strategy: no wallet x trade pairs to decide ({args.wallets} wallets x {args.trades} trades); "
+              "expected at least one", file=sys.stderr)
+        return 1
+    if decided != requested:
+        print(f"bench strategy: {decided} of {requested} wallet x trade pairs decided "
+              f"({len(wallets)} wallets x {len(trades)} trades); expected all {requested}", file=sys.stderr)
+        return 1
     return 0 if seconds <= TARGET_SECONDS and peak_mb <= TARGET_MB else 1
 
 

@@ -1,7 +1,7 @@
 """Size and speed figures for the venue core (no HTTP): memory of a venue with many markets and
 books, the rate of place() for resting and crossing orders, and the cost of simulating time.
 
-Run `python -m lt_pipeline.emulator.bench_core`; `lt bench emulator` calls these functions too.
+Run `python -m lt_pipeline.tools.bench_emulator_core`; `lt bench emulator` calls these functions too.
 """
 
 from __future__ import annotations

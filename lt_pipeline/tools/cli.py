@@ -46,15 +46,15 @@ def _delegate(module: str, function: str = "main") -> Callable[[argparse.Namespa
 
 
 DELEGATED = {
-    ("emulator", "serve"): ("lt_pipeline.emulator.serve", "run an emulated Polymarket (CLOB V2, Data API, Gamma) on loopback"),
-    ("bench", "emulator"): ("lt_pipeline.emulator.bench", "orders/s and latency of the emulator's order routes"),
-    ("bench", "strategy"): ("lt_pipeline.strategy.bench", "FT decisions for 1,000 wallets x 10,000 trades"),
-    ("bench", "execution"): ("lt_pipeline.execution.bench", "one tick placing 500 orders across 100 strategies"),
+    ("emulator", "serve"): ("lt_pipeline.tools.emulator_serve", "run an emulated Polymarket (CLOB V2, Data API, Gamma) on loopback"),
+    ("bench", "emulator"): ("lt_pipeline.tools.bench_emulator", "orders/s and latency of the emulator's order routes"),
+    ("bench", "strategy"): ("lt_pipeline.tools.bench_strategy", "FT decisions for 1,000 wallets x 10,000 trades"),
+    ("bench", "execution"): ("lt_pipeline.tools.bench_execution", "one tick placing 500 orders across 100 strategies"),
     ("dagster-home", None): ("lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
-    ("drill", "faults"): ("lt_pipeline.execution.fault_drill", "live trading against each emulator fault profile, with counts"),
-    ("run", None): ("lt_pipeline.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
-    ("demo", None): ("lt_pipeline.demo", "the headless demo on a simulated clock"),
-    ("strategy", None): ("lt_pipeline.execution.cli", "create, launch, pause, resume, edit, halt LT strategies"),
+    ("drill", "faults"): ("lt_pipeline.tools.fault_drill", "live trading against each emulator fault profile, with counts"),
+    ("run", None): ("lt_pipeline.tools.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
+    ("demo", None): ("lt_pipeline.tools.demo", "the headless demo on a simulated clock"),
+    ("strategy", None): ("lt_pipeline.tools.strategy_cli", "create, launch, pause, resume, edit, halt LT strategies"),
 }
 
 

@@ -1,5 +1,5 @@
 """Cost of the simulated world's realism: building a venue with a past, reading every market's
-figures, and a simulated day with new listings. Run `python -m lt_pipeline.emulator.bench_world`."""
+figures, and a simulated day with new listings. Run `python -m lt_pipeline.tools.bench_emulator_world`."""
 
 from __future__ import annotations
 
