@@ -71,7 +71,7 @@ def cents(value: Decimal) -> Decimal:
 
 
 PRICE_PLACES = Decimal("0.000001")  # prices the ledger derives (estimates, averages): 6 dp, the collateral's unit
-RATIO_PLACES = Decimal("0.000001")  # ratios and percentages it derives: 6 dp
+RATIO_PLACES = Decimal("1e-10")  # ratios and percentages it derives: 10 dp
 
 
 def quantize_price(value: Decimal | None) -> Decimal | None:

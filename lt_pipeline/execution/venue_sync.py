@@ -95,6 +95,7 @@ class SyncReport:
     cancelled_by_venue: int = 0
     cancelled_ttl: int = 0
     cancelled_market_closed: int = 0
+    awaiting_reconciliation: int = 0  # fills of ours whose order is still in flight within its grace
     in_flight_checked: int = 0
     reconciled: int = 0  # in-flight orders found at the venue and recorded
     never_arrived: int = 0
@@ -213,6 +214,8 @@ class _UserSync:
             in_flight = _in_flight(connection, self.user_id)
             recent = _recently_active(connection, self.user_id, now - self.window)
             since = _trades_since(connection, self.user_id, self.window, [_placed_at_of(row) for row in in_flight])
+            cursor = read_cursor(connection, sync_cursor(self.user_id))
+        seen_until = datetime.fromisoformat(cursor) if cursor else None
         due = [row for row in in_flight if _placed_at_of(row) <= now - self.grace]
 
         # --- the one reading of the venue ---
@@ -256,7 +259,19 @@ class _UserSync:
             adopted = {row.order_id: row.lt_order_id for row in found}
             found_why = {row.lt_order_id: self._adopt(connection, row, now) for row in found}
             ledger_of = {oid: p.lt_order_id for oid, p in placed.items()} | adopted
-            changes = record_fills(connection, [f for t in trades for f in fills_of(t, ledger_of)], ledger_of, now)
+            self.report.awaiting_reconciliation += len(
+                {(t.trade_id, oid) for t in trades for oid in our_order_ids(t, self.trader.funder) if oid not in ledger_of}
+            )
+            ours = [f for t in trades for f in fills_of(t, ledger_of)]
+            changes = record_fills(connection, ours, ledger_of, now)
+            # A fill of an order the ledger held, matched before what an earlier sync had read, should
+            # have been there: the ledger had lost it.
+            new_ids = set(changes.new_fill_ids)
+            self.report.discrepancies += [
+                Discrepancy(self.user_id, "fill", f.order_id, f.trade_id, True, "fill missing from the ledger, recorded")
+                for f in ours
+                if f.fill_id in new_ids and f.order_id in placed and seen_until is not None and f.matched_at <= seen_until
+            ]
             self.report.fills_new += changes.new
             self.report.fills_changed += changes.changed
             self.report.fills_reversed += changes.reversed

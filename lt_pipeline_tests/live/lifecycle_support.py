@@ -112,5 +112,5 @@ def place_resting(emulator, trader, market=None) -> str:
     intent = trader.sign(token, resting_plan(), neg_risk=market.neg_risk)
     (result,) = trader.submit([intent])
     assert result.outcome == "accepted", result
-    assert trader.order(intent.order_id)["status"] == "LIVE"
+    assert trader.order(intent.order_id).status == "LIVE"
     return intent.order_id

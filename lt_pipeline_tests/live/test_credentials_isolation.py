@@ -24,7 +24,7 @@ def test_user_b_cannot_cancel_user_as_order(emulator, pool):  # noqa: F811
     order_id = place_resting(emulator, alice)
     cancelled, not_cancelled = bob.cancel([order_id])
     assert cancelled == [] and order_id in not_cancelled
-    assert alice.order(order_id)["status"] == "LIVE"
+    assert alice.order(order_id).status == "LIVE"
 
 
 def test_an_order_signed_by_a_is_refused_when_posted_with_bs_api_key(emulator, pool):  # noqa: F811

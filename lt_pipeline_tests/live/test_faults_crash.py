@@ -21,12 +21,13 @@ __all__ = ["session"]  # the fixture, imported for pytest
 
 def killed(session, crash_point: str) -> dict:
     """New signals, then the child executor killed at `crash_point`; returns the intents it stored
-    (lt_order_id -> row), all still INTENT_STORED."""
+    (lt_order_id -> row), all SUBMITTED: the journal marks them just before posting, so a crash at the
+    post leaves them in flight, to be found by hash or given up as never arrived."""
     session.harness.execution_tick()
     child = run_killed_executor(session, crash_point)
     assert child.returncode == -signal.SIGKILL, f"the child was not killed at {crash_point}: {child.stderr[-2000:]}"
     intents = {row.lt_order_id: row for row in session.lt_orders() if row.order_id}
-    assert intents and {row.status for row in intents.values()} == {OrderState.INTENT_STORED.name}
+    assert intents and {row.status for row in intents.values()} == {OrderState.SUBMITTED.value}
     assert all(row.signed_order_json for row in intents.values())
     return intents
 

@@ -28,8 +28,7 @@ from sqlalchemy import select
 from lt_pipeline.clock import SimulatedClock, to_unix
 from lt_pipeline.execution.executor import BookSource, ExecutionReport, run_executor
 from lt_pipeline.tools.fault_drill import VenueAudit, audit_ledger
-from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills
-from lt_pipeline.execution.venue_sync import SyncReport as ReconcileReport, sync_venue as reconcile
+from lt_pipeline.execution.venue_sync import SyncReport, sync_venue
 from lt_pipeline.ledger import schema
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.venues.polymarket.clob import ClobReader
@@ -89,9 +88,9 @@ class FaultSession:
         self.harness.execution_tick()
         return self.execute(trader)
 
-    def refresh_and_reconcile(self) -> ReconcileReport:
-        refresh_fills(self.engine, self.trader_for, self.clock)
-        return reconcile(self.engine, self.trader_for, self.clock)
+    def refresh_and_reconcile(self) -> SyncReport:
+        """One venue sync: fills, in-flight orders and strays from one reading of the venue."""
+        return sync_venue(self.engine, self.trader_for, self.clock)
 
     def lt_orders(self) -> list:
         with self.engine.connect() as connection:

@@ -57,7 +57,7 @@ def test_an_intent_never_submitted_never_arrives_and_is_never_resubmitted(world)
     order = world.lt_order(lt_id)
     assert (report.never_arrived, order.status) == (1, "NEVER_ARRIVED")
     assert decisions(world, lt_id)[-1] == (
-        "RECONCILED",
+        "NEVER_ARRIVED",
         f"never arrived: the venue has no order or trade with hash {order.order_id}; cancelled defensively, not resubmitted",
     )
     assert venue_orders_with(world, order.order_id) == (0, [])
