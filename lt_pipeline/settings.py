@@ -175,7 +175,7 @@ def _ledger_url(env: Mapping[str, str], state_dir: Path) -> str:
         )
     if backend == "postgresql":
         if url.drivername == "postgresql":
-            # SQLAlchemy 2.1 defaults to psycopg 3; the project ships psycopg2 (see DAGSTER.md).
+            # SQLAlchemy 2.1 defaults to psycopg 3; the project ships psycopg2 (see docs/architecture.md).
             url = url.set(drivername="postgresql+psycopg2")
         elif url.drivername != "postgresql+psycopg2":
             raise SettingsError(

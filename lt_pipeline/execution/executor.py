@@ -1,7 +1,7 @@
 """The executor: every active strategy's new signals decided, their intents stored, submitted
 concurrently, and the venue's answers recorded.
 
-Crash safety (DESIGN.md §5): a signal is claimed and, when it is to be placed, its signed order and
+Crash safety (docs/order-lifecycle.md): a signal is claimed and, when it is to be placed, its signed order and
 hash are stored in one committed insert before anything is sent; the unique key (strategy, source
 trade) makes a second claim of the same signal insert nothing, so no run ever submits it twice. An
 order whose answer is lost stays UNKNOWN (or INTENT_STORED after a crash) until reconciliation finds
@@ -352,7 +352,7 @@ def _decide_strategy(
         now = clock.now()
         connection.execute(
             update(lt_strategies).where(lt_strategies.c.strategy_id == strategy_id)
-            .values(last_sync_time=now, wallet_address=func.coalesce(lt_strategies.c.wallet_address, trader.funder if trader else None))
+            .values(last_sync_time=now, wallet_address=func.coalesce(lt_strategies.c.wallet_address, trader.funder.lower() if trader else None))
         )
         book = _strategy_book(connection, strategy, now)
         loss_limit = None

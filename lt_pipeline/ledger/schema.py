@@ -1,4 +1,4 @@
-"""The ledger's tables. Names follow the seed document (DESIGN.md §4); migrations in ledger/migrations
+"""The ledger's tables. Names follow the seed document (docs/architecture.md); migrations in ledger/migrations
 create exactly this schema, and a test compares the two.
 
 Conventions: money, prices and sizes are ExactDecimal; times are UtcDateTime; outcome of a position is
@@ -319,7 +319,7 @@ lt_orders = Table(
     Column("intended_shares", ExactDecimal),
     Column("limit_price", ExactDecimal),
     Column("order_type", String(4)),
-    # The venue order id is the signed order's hash, known before submitting (DESIGN.md §5).
+    # The venue order id is the signed order's hash, known before submitting (docs/order-lifecycle.md).
     Column("order_id", ORDER_HASH, unique=True),
     # The id the venue answered with (equal to order_id, our hash, once the venue has the order).
     Column("polymarket_order_id", ORDER_HASH),

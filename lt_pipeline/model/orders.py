@@ -98,6 +98,7 @@ ORDER_TRANSITIONS: dict[OrderState | None, dict[OrderEvent, frozenset[OrderState
     S.PARTIALLY_FILLED: {
         E.FILLED: _same(S.FILLED),
         E.CANCELLED: _same(S.CANCELLED),
+        E.REJECTED: _same(S.REJECTED),  # the venue marked it INVALID after all; its fills still count
         E.FILL_FAILED: frozenset({S.LIVE, S.PARTIALLY_FILLED, S.CANCELLED}),
         E.CANCEL_REQUESTED: _same(S.PARTIALLY_FILLED),
         E.RECONCILED: _same(S.PARTIALLY_FILLED),

@@ -1,4 +1,4 @@
-"""Paper-versus-live PnL attribution (shared/TCA.md D6): why the live twin made more or less than its
+"""Paper-versus-live PnL attribution (docs/tca.md, D6): why the live twin made more or less than its
 paper strategy since launch, term by term, adding up exactly.
 
 PnL_paper - PnL_live = Coverage + Sizing + Delay + Impact + Opportunity + Fees + Residual.

@@ -1,4 +1,4 @@
-"""TCA measures of shared/TCA.md D1-D5: slippage, fill rate, fees, implementation shortfall and its
+"""TCA measures (docs/tca.md, D1-D5): slippage, fill rate, fees, implementation shortfall and its
 delay / impact / opportunity / fee decomposition, post-trade spreads and markouts, the fill and
 rejection KPIs and latency percentiles.
 

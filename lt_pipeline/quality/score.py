@@ -1,4 +1,4 @@
-"""The execution-quality score EQS of shared/TCA.md D7 (our proposal, not an industry standard),
+"""The execution-quality score EQS of docs/tca.md (D7) (our proposal, not an industry standard),
 always published with its components:
 
 EQS = 100 * [w1*FR + w2*(1 - min(1, |slip|/S_cap)) + w3*(1 - min(1, L_p90/L_cap)) + w4*(1 - RR)]

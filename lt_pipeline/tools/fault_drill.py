@@ -5,7 +5,7 @@ For every profile a short session runs on a simulated clock against an in-thread
 runs the execution job's assets, the paper side fault-free and the live side (orders placed, fills
 refreshed, reconciliation) under the profile; then a last fills refresh and reconciliation runs with
 the faults off. The ledger is then audited against
-the emulator's records (DESIGN.md §6 invariants 1 and 2): venue orders with no intent behind them (a
+the emulator's records (docs/architecture.md, invariants 1 and 2): venue orders with no intent behind them (a
 signal placed twice), venue fills missing from the ledger, filled sizes and states that differ, orders
 still in flight. Prints one row per profile, then one JSON line.
 """

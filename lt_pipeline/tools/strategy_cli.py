@@ -11,7 +11,7 @@ import sys
 from decimal import Decimal
 
 from lt_pipeline.clock import SystemClock
-from lt_pipeline.execution.controls import ControlError, halt, is_halted, resume_trading
+from lt_pipeline.execution.controls import ControlError, current_halt, halt, is_halted, resume_trading
 from lt_pipeline.execution.credentials import CredentialsError, TraderPool, trader_for_strategy
 from lt_pipeline.execution.settings import LtStrategySettings
 from lt_pipeline.execution.settings import SettingsError as StrategySettingsError
@@ -215,6 +215,9 @@ def _show(args, context) -> int:
     print(f"  user {strategy.user_id}, FT wallet {strategy.ft_wallet_id}, status {strategy.status}"
           + (f" ({strategy.pause_reason}, since {_when(strategy.paused_at)})" if strategy.is_paused else ""))
     print(f"  launched {strategy.launched_at.isoformat() if strategy.launched_at else 'not yet'}")
+    now = context.now()
+    block = strategy.placement_block(now, now=now, halt=current_halt(context.engine))
+    print(f"  places a signal now: {'yes' if block is None else f'no ({block.reason.value}: {block.why})'}")
     print(f"  FT config {strategy.ft_config_hash[:12] if strategy.ft_config_hash else '-'}"
           f" ({'follows FT edits' if strategy.settings.sync_ft_changes else 'kept as copied'})")
     print("  settings:")

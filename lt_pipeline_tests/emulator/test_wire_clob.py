@@ -31,9 +31,7 @@ from lt_pipeline.emulator.types import Market
 
 from .fixtures import make_trader_client, test_private_key, trader_address
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "polymarket" / "payloads"  # shared/ beside the repo
-if not PAYLOADS.is_dir():
-    PAYLOADS = Path("/work/shared/polymarket/payloads")
+from lt_pipeline_tests.venues.conftest import PAYLOADS
 
 
 def open_market(emulator, *, neg_risk: bool | None = None, tick: str = "0.01") -> Market:

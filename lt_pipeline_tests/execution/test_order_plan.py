@@ -72,7 +72,7 @@ def test_below_the_market_minimum_is_refused_locally():
 
 
 def test_market_buy_spends_dollars_as_the_client_wants():
-    # API.md worked example: market BUY $25 @ 0.55 -> maker 25, taker 45.4545
+    # the venue API's worked example: market BUY $25 @ 0.55 -> maker 25, taker 45.4545
     result = plan(order_type="FOK", signal_price=D("0.55"), size_usd=D("25.009"), tolerance_pct=D(0))
     assert (result.price, result.amount, result.size) == (D("0.55"), D("25.00"), None)
     assert (result.maker_amount, result.taker_amount) == (D("25.00"), D("45.4545"))
@@ -81,7 +81,7 @@ def test_market_buy_spends_dollars_as_the_client_wants():
 
 
 def test_market_buy_at_a_fine_tick_keeps_the_taker_amount_within_four_decimals():
-    # API.md: market BUY $9.98 @ 0.985 at tick 0.001 makes taker 10.13197 (5 dp), which the venue
+    # the venue API: market BUY $9.98 @ 0.985 at tick 0.001 makes taker 10.13197 (5 dp), which the venue
     # rejects. Amounts that divide by 0.985 come in steps of $1.97; 9.85 / 0.985 = 10 exactly.
     result = plan(order_type="FAK", signal_price=D("0.985"), size_usd=D("9.98"), tick_size=D("0.001"),
                   tolerance_pct=D(0))
@@ -164,7 +164,7 @@ def test_amounts_equal_what_the_real_order_builder_signs_and_meet_the_venue_prec
         assert (maker, taker) == (result.maker_amount, result.taker_amount), result
         checked += 1
 
-        # API.md 4.3, the precision the real server enforces
+        # the venue API's precision rules, the real server enforces
         if result.is_market_order:
             assert _places(maker) <= 2 and _places(taker) <= 4, result  # market BUY and SELL
         elif side == "BUY":

@@ -159,3 +159,67 @@ def test_naive_timestamps_and_nan_are_refused(ledger_engine):
     with pytest.raises(StatementError, match="finite"):
         with ledger_engine.begin() as connection:
             connection.execute(insert(schema.source_trades).values(**_source_trade(price=Decimal("NaN"))))
+
+
+def test_an_existing_ledger_is_carried_forward_by_the_journal_migration(ledger_url):
+    from sqlalchemy import text
+
+    engine = make_engine(ledger_url)
+    migrate.upgrade(engine, "0001")
+    later = NOW + timedelta(hours=1)
+    with engine.begin() as connection:
+        connection.execute(insert(schema.users).values(user_id="u1", display_name="U1", funder_address="0x" + "f" * 40, created_at=NOW))
+        connection.execute(insert(schema.ft_wallets).values(
+            wallet_id="FT_A", display_name="A", starting_balance=Decimal("1000"), config_json="{}",
+            config_hash="h", config_version=1, created_at=NOW, updated_at=NOW,
+        ))
+        connection.execute(text(
+            "INSERT INTO lt_strategies (strategy_id, user_id, ft_wallet_id, display_name, starting_capital, "
+            "slippage_tolerance_pct, order_type, min_order_size_usd, max_order_size_usd, max_position_size_usd, "
+            "max_total_exposure_usd, order_ttl_seconds, sync_ft_changes, is_active, is_paused, settings_version, created_at, updated_at) "
+            "VALUES ('LT_FT_A', 'u1', 'FT_A', 'A', '500', '3', 'GTC', '1', '50', '100', '400', 300, :t, :t, :f, 1, :now, :now)"
+        ), {"t": True, "f": False, "now": NOW})
+        connection.execute(insert(schema.markets).values(
+            condition_id="0xc1", question="Will it?", slug="will-it", created_at=NOW, updated_at=NOW,
+        ))
+        connection.execute(insert(schema.market_tokens).values(token_id="1", condition_id="0xc1", token_label="Yes", outcome_index=0))
+        for n in (1, 2):
+            connection.execute(insert(schema.source_trades).values(**_source_trade(source_trade_id=f"st{n}")))
+            connection.execute(insert(schema.ft_orders).values(**_ft_order(order_id=f"fo{n}", source_trade_id=f"st{n}")))
+        lt_insert = text(
+            "INSERT INTO lt_orders (lt_order_id, strategy_id, ft_order_id, source_trade_id, user_id, condition_id, token_id, "
+            "side, signal_price, signal_size_usd, signal_at, status, executed_shares, executed_usd, fees_usd, outcome, pnl, "
+            "resolved_at, order_id, created_at, updated_at) VALUES (:id, 'LT_FT_A', :fo, :st, 'u1', '0xc1', '1', 'BUY', "
+            "'0.55', '10', :now, :status, :shares, :usd, '0', :outcome, :pnl, :resolved, :oid, :now, :now)"
+        )
+        # A filled order that won, and a skipped one the old code settled as OPEN with a resolution time.
+        connection.execute(lt_insert, {"id": "lo1", "fo": "fo1", "st": "st1", "now": NOW, "status": "FILLED", "shares": "18",
+                                       "usd": "9.9", "outcome": "WON", "pnl": "8.1", "resolved": later, "oid": "0xh1"})
+        connection.execute(lt_insert, {"id": "lo2", "fo": "fo2", "st": "st2", "now": NOW, "status": "SKIPPED", "shares": "0",
+                                       "usd": "0", "outcome": "OPEN", "pnl": "0", "resolved": later, "oid": None})
+        connection.execute(insert(schema.orders).values(
+            order_id="0xh1", lt_strategy_id="LT_FT_A", lt_order_id="lo1", signal_price=Decimal("0.55"),
+            signal_size_usd=Decimal("10"), user_id="u1", condition_id="0xc1", token_id="1", side="BUY", order_type="GTC",
+            price=Decimal("0.55"), original_size=Decimal("18"), size_matched=Decimal("18"), status="MATCHED",
+            created_at=NOW, updated_at=NOW,
+        ))
+        connection.execute(text(
+            "INSERT INTO signal_decisions (strategy_id, ft_order_id, lt_order_id, source_trade_id, decision, reason, decided_at) "
+            "VALUES ('LT_FT_A', 'fo1', 'lo1', 'st1', 'EXECUTED', 'placed GTC BUY', :now)"
+        ), {"now": NOW})
+        connection.execute(insert(schema.pipeline_cursors).values(name="lt_fills.trades.u1", value=NOW.isoformat(), updated_at=NOW))
+
+    assert migrate.upgrade(engine).up_to_date
+    with engine.connect() as connection:
+        won, skipped = connection.execute(select(schema.lt_orders).order_by(schema.lt_orders.c.lt_order_id)).all()
+        [decision] = connection.execute(select(schema.signal_decisions)).all()
+        [twin] = connection.execute(select(schema.lt_strategies)).all()
+        cursors = dict(connection.execute(select(schema.pipeline_cursors.c.name, schema.pipeline_cursors.c.value)).all())
+    assert (won.executed_size, won.outcome, won.polymarket_order_id, won.fill_rate) == (Decimal("9.9"), "WON", "0xh1", Decimal(0))
+    assert (won.ft_entry_price, won.ft_size, won.token_label, won.market_title) == (Decimal("0.55"), Decimal("10"), "Yes", "Will it?")
+    assert won.trader_address == "0x" + "a" * 40 and won.settled_at is not None
+    assert (skipped.outcome, skipped.pnl, skipped.fill_rate) == ("CLOSED", Decimal(0), None)
+    assert decision.decision == "INTENT_STORED"
+    assert twin.wallet_address == "0x" + "f" * 40
+    assert cursors == {"lt_sync.trades.u1": NOW.isoformat()}
+    engine.dispose()

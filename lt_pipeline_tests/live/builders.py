@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from lt_pipeline.execution.executor import lt_order_id as make_lt_order_id
-from lt_pipeline.model.orders import OrderState
+from lt_pipeline.execution.journal import Journal, OrderRef
+from lt_pipeline.model.orders import OrderEvent, OrderState
 from lt_pipeline.execution.order_plan import OrderDenial, OrderPlan, plan_order, tick_rules
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SubmitResult
@@ -188,20 +189,22 @@ def place(
             side=plan.side, entry_price=signal, size=signal * shares, shares=shares, sizing_method="fixed_usd",
             config_version=1, source_traded_at=now, order_time=now,
         ))
-        connection.execute(insert(schema.lt_orders).values(
+        Journal(connection, now).open(dict(
             lt_order_id=lt_id, strategy_id=world.strategy_id, ft_order_id=ft_order_id,
             source_trade_id=source_trade_id, user_id=world.user_id, condition_id=world.market.condition_id,
             token_id=token_id, side=plan.side, signal_price=signal, signal_size_usd=signal * shares,
             signal_at=now, detected_at=now, decided_at=now, intended_size_usd=plan.price * plan.intended_shares,
             intended_shares=plan.intended_shares, limit_price=plan.price, order_type=plan.order_type,
-            order_id=intent.order_id, signed_order_json=intent.to_json(), status=OrderState.INTENT_STORED.name,
-            decision_reason="placed", created_at=now, updated_at=now,
-        ))
+            order_id=intent.order_id, signed_order_json=intent.to_json(), decision_reason="placed",
+        ), OrderEvent.INTENT_STORED, reason="placed (test)")
         connection.execute(insert(schema.lt_execution_quality).values(
             lt_order_id=lt_id, strategy_id=world.strategy_id, signal_price=signal, created_at=now, updated_at=now,
         ))
     if not submit:
         return lt_id
+    with world.engine.begin() as connection:  # as the executor: marked just before the post
+        Journal(connection, now).apply(OrderRef(lt_id, world.strategy_id, ft_order_id, source_trade_id, OrderState.INTENT_STORED),
+                                       OrderEvent.SUBMITTED, reason="posting (test)")
     [result] = world.trader.submit([intent])
     if record:
         record_answer(world, lt_id, plan, result)
@@ -209,14 +212,20 @@ def place(
 
 
 def record_answer(world: LiveWorld, lt_id: str, plan: OrderPlan, result: SubmitResult) -> None:
-    """Write the venue's answer as the executor does: ACCEPTED inserts the `orders` row and sets the
-    state the answer shows; REJECTED keeps the reason; anything else is UNKNOWN."""
+    """Write the venue's answer through the journal as the executor does: ACCEPTED (with the `orders` row
+    and the state the answer shows), REJECTED with its reason, or UNKNOWN. As the executor, only an
+    order still SUBMITTED takes it (a slow answer loses to reconciliation)."""
     now = world.clock.now()
     row = world.lt_order(lt_id)
-    values = {"submitted_at": now, "acked_at": now, "updated_at": now}
+    values = {"submitted_at": now, "acked_at": now}
+    if row.status != OrderState.SUBMITTED.value:
+        return
     with world.engine.begin() as connection:
+        journal = Journal(connection, now)
+        submitted = OrderRef(row.lt_order_id, row.strategy_id, row.ft_order_id, row.source_trade_id, OrderState.SUBMITTED)
         if result.outcome == Outcome.ACCEPTED:
-            values["status"] = _accepted_state(plan, result).name
+            values.update(fill_rate=Decimal(0), polymarket_order_id=result.order_id)
+            journal.apply(submitted, OrderEvent.ACCEPTED, to=_accepted_state(plan, result), reason="venue accepted", values=values)
             connection.execute(insert(schema.orders).values(
                 order_id=result.order_id, lt_strategy_id=world.strategy_id, lt_order_id=lt_id,
                 signal_price=row.signal_price, signal_size_usd=row.signal_size_usd, user_id=world.user_id,
@@ -225,15 +234,10 @@ def record_answer(world: LiveWorld, lt_id: str, plan: OrderPlan, result: SubmitR
                 status=result.status.upper() or "LIVE", last_seen_at=now, created_at=now, updated_at=now,
             ))
         elif result.outcome == Outcome.REJECTED:
-            values.update(status=OrderState.REJECTED.name, rejection_reason=result.reason)
+            journal.apply(submitted, OrderEvent.REJECTED, reason=f"venue rejected: {result.reason}",
+                          values={**values, "rejection_reason": result.reason})
         else:
-            values["status"] = OrderState.UNKNOWN.name
-        # As the executor: only an order still waiting for its answer takes it.
-        connection.execute(
-            update(schema.lt_orders)
-            .where(schema.lt_orders.c.lt_order_id == lt_id, schema.lt_orders.c.status == OrderState.INTENT_STORED.name)
-            .values(**values)
-        )
+            journal.apply(submitted, OrderEvent.UNKNOWN, reason=f"outcome unknown: {result.reason}", values=values)
 
 
 def _accepted_state(plan: OrderPlan, result: SubmitResult) -> OrderState:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from lt_pipeline.execution.executor import BookSource, run_executor
+from lt_pipeline.execution.journal import history
 from lt_pipeline.ledger import schema
 from lt_pipeline.venues.polymarket.clob import ClobReader
 from lt_pipeline.venues.polymarket.trading import ClobTrader
@@ -211,3 +212,43 @@ def test_signals_of_a_pause_that_ended_between_ticks_are_still_skipped(live):
     for trade_id in during:
         assert orders[trade_id].status == "SKIPPED" and orders[trade_id].order_id is None
     assert any(o.order_id for o in orders.values()), "signals after the resume are placed"
+
+
+def test_every_placed_order_has_its_whole_history_in_the_journal(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now())
+    for _ in range(2):
+        live.tick()
+    placed = [o for o in live.lt_orders(strategy) if o.order_id]
+    assert placed
+    with engine.connect() as connection:
+        for order in placed:
+            events = history(connection, order.lt_order_id)
+            # SUBMITTED is really reached: marked before the post, then the venue's answer.
+            assert [e.event.value for e in events[:3]] == ["INTENT_STORED", "SUBMITTED", "ACCEPTED"]
+            assert events[0].from_state is None and events[-1].to_state.value == order.status
+            assert all(e.at.tzinfo is not None for e in events)
+            assert [(a.to_state, b.from_state) for a, b in zip(events, events[1:])] == [
+                (a.to_state, a.to_state) for a in events[:-1]
+            ]  # each event starts where the one before it ended
+
+
+def test_a_placed_order_reads_on_its_own_with_the_seeds_columns(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now())
+    live.tick()
+    placed = [o for o in live.lt_orders(strategy) if o.order_id]
+    assert placed
+    with engine.connect() as connection:
+        quality = {q.lt_order_id: q for q in connection.execute(select(schema.lt_execution_quality))}
+        twin = connection.execute(select(schema.lt_strategies).where(schema.lt_strategies.c.strategy_id == strategy)).one()
+        ft = {f.order_id: f for f in connection.execute(select(schema.ft_orders))}
+    for order in placed:
+        assert order.polymarket_order_id == order.order_id and order.trader_address and order.market_title
+        assert order.token_label and order.market_slug is not None
+        assert (order.ft_entry_price, order.ft_size) == (ft[order.ft_order_id].entry_price, ft[order.ft_order_id].size)
+        # Placed with no fill yet is a fill rate of 0, not NULL.
+        assert order.fill_rate is not None and (order.executed_shares > 0 or order.fill_rate == 0)
+        estimate = quality[order.lt_order_id].estimated_fill_price
+        assert estimate is not None and estimate == estimate.quantize(Decimal("0.000001"))  # fixed precision
+    assert twin.last_sync_time == live.harness.clock.now() and twin.wallet_address == live.trader.funder.lower()

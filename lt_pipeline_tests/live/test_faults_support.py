@@ -28,6 +28,7 @@ from sqlalchemy import select
 from lt_pipeline.clock import SimulatedClock, to_unix
 from lt_pipeline.execution.executor import BookSource, ExecutionReport, run_executor
 from lt_pipeline.tools.fault_drill import VenueAudit, audit_ledger
+from lt_pipeline.execution.fills import orders_disagreeing
 from lt_pipeline.execution.venue_sync import SyncReport, sync_venue
 from lt_pipeline.ledger import schema
 from lt_pipeline.ledger.engine import make_engine
@@ -204,6 +205,9 @@ def settle_and_audit(session: FaultSession) -> VenueAudit:
     assert not report.failed_users, report.failed_users
     assert report.mismatches == [], report.mismatches
     assert [d for d in report.discrepancies if not d.repaired] == [], report.discrepancies
+    with session.engine.connect() as connection:
+        # Every order's `orders` row says what its fills say (the blocking ledger check's rule).
+        assert orders_disagreeing(connection) == []
     audit = audit_ledger(session.engine, session.emulator.venue, session.funders)
     assert audit.clean, audit
     assert audit.intents_at_venue == audit.venue_orders

@@ -16,7 +16,8 @@ from lt_pipeline.forward_test.resolution import refresh_resolutions, settle_ft_o
 from lt_pipeline.ledger import schema
 from lt_pipeline.money import cents
 from lt_pipeline.venues.polymarket.clob import ClobReader
-from lt_pipeline_tests.live.builders import counterparty, cross, limit_plan, place
+from lt_pipeline.execution.controls import cancel_orders
+from lt_pipeline_tests.live.builders import counterparty, cross, decisions, limit_plan, place
 from lt_pipeline_tests.live.builders import emulator, world  # noqa: F401 (fixtures)
 
 D = Decimal
@@ -104,3 +105,43 @@ def test_a_sell_with_fees_settles_as_the_mirror_of_a_buy(world):
     assert order.pnl == D("6.895")  # 7 - 10 x 0 - 0.105
     assert order.ft_pnl == D("7.2")  # paper sold 10 at 0.72
     assert order.performance_diff_pct == ((D("6.895") - D("7.2")) / D("7.2") * 100).quantize(D("1e-10"))
+
+
+def test_an_order_filled_on_entry_waits_for_its_fills_and_settles_on_them(world):
+    # Defect fixed: the executor marked it FILLED on entry; its market resolved before any fill was read.
+    lt_id = place(world, limit_plan("BUY", "0.60", "10"), signal_price="0.58", ft_shares="10")
+    assert (world.lt_order(lt_id).status, world.lt_order(lt_id).executed_shares) == ("FILLED", D("0"))
+    resolve(world, world.market.tokens[0].outcome)
+    report = settle_lt_orders(world.engine, world.clock)
+    assert (report.settled, report.no_position, report.waiting) == (0, 0, 1)
+    assert world.lt_order(lt_id).outcome == "OPEN"  # its cost still counts as open exposure meanwhile
+
+    refresh_fills(world.engine, world.trader_for_user, world.clock)
+    world.clock.advance(timedelta(seconds=20))  # fills confirmed
+    refresh_fills(world.engine, world.trader_for_user, world.clock)
+    report = settle_lt_orders(world.engine, world.clock)
+    order = world.lt_order(lt_id)
+    assert report.won == 1 and order.outcome == "WON" and order.winning_label == world.market.tokens[0].outcome
+    assert order.pnl == D("10") - order.executed_size - order.fees_usd and order.executed_shares == D("10")
+    assert decisions(world, lt_id)[-1][0] == "SETTLED"
+
+
+def test_fills_read_after_settlement_settle_the_order_again(world):
+    # A resting order partly filled at the venue, cancelled by us before its fills were read.
+    lt_id = place(world, limit_plan("BUY", "0.50", "20"), signal_price="0.50", ft_shares="20")
+    cross(world, counterparty(world), "SELL", "0.50", "8")
+    row = world.lt_order(lt_id)
+    cancel_orders(world.engine, [row], world.trader, why="operator", trigger="pause", now=world.clock.now())
+    assert world.lt_order(lt_id).status == "CANCELLED"
+    resolve(world, world.market.tokens[0].outcome)
+    first = settle_lt_orders(world.engine, world.clock)
+    assert first.no_position == 1 and world.lt_order(lt_id).outcome == "CLOSED"
+
+    world.clock.advance(timedelta(seconds=20))
+    refresh_fills(world.engine, world.trader_for_user, world.clock)  # the late fills: 8 shares for $4
+    again = settle_lt_orders(world.engine, world.clock)
+    order = world.lt_order(lt_id)
+    assert (again.won, again.resettled) == (1, 1)
+    assert (order.outcome, order.executed_shares, order.pnl) == ("WON", D("8"), D("8") - D("4") - order.fees_usd)
+    assert [d for d, _ in decisions(world, lt_id)].count("SETTLED") == 2
+    assert settle_lt_orders(world.engine, world.clock).resettled == 0  # nothing changed since

@@ -98,7 +98,7 @@ def test_a_lost_reply_is_reconciled_to_the_venues_state_without_duplicates(world
 def test_an_answer_never_recorded_is_found_by_its_trades_when_the_venue_keeps_no_record(world):
     lt_id = place(world, market_plan("BUY", "FOK", "0.60", "12"), signal_price="0.60", record=False)
     order = world.lt_order(lt_id)
-    assert order.status == "INTENT_STORED" and world.trader.order(order.order_id) is None
+    assert order.status == "SUBMITTED" and world.trader.order(order.order_id) is None
 
     world.clock.advance(GRACE)
     report = run(world)

@@ -64,6 +64,7 @@ def test_a_strategy_from_creation_to_pause_and_back(cli):
 
     code, out, _ = cli("show", "LT_FT_ALPHA")
     assert code == 0 and "max_order_size_usd = 40" in out and "sync_ft_changes = false" in out
+    assert "places a signal now: yes" in out
     history = out.split("history:")[1].strip().splitlines()
     assert len(history) == 5 and "created from FT wallet FT_ALPHA (config v1)" in history[0]
     assert "launched_at none ->" in history[1] and "max_order_size_usd 20 -> 40" in history[2]
@@ -103,7 +104,11 @@ def test_halt_and_unhalt_show_in_the_list(cli):
     assert code == 0 and out.strip() == "global halt ON: venue incident; 0 resting order(s) cancelled"
     assert is_halted(cli.engine) == (True, "venue incident")
     assert cli("list")[1].splitlines()[0] == "GLOBAL HALT ON: venue incident"
+    assert "places a signal now: no (not_launched" in cli("show", "LT_FT_ALPHA")[1]
+    cli("launch", "LT_FT_ALPHA")
+    assert "places a signal now: no (halted: global halt: venue incident)" in cli("show", "LT_FT_ALPHA")[1]
     assert cli("unhalt")[0] == 0
+    assert "places a signal now: yes" in cli("show", "LT_FT_ALPHA")[1]
     assert is_halted(cli.engine) == (False, None)
     assert not cli("list")[1].startswith("GLOBAL")
 

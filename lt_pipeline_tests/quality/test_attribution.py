@@ -1,4 +1,4 @@
-"""Paper-versus-live attribution (shared/TCA.md D6): the terms explain the PnL difference exactly,
+"""Paper-versus-live attribution (docs/tca.md, D6): the terms explain the PnL difference exactly,
 and the displayed cents add up."""
 
 import random

@@ -1,4 +1,4 @@
-"""TCA measures (shared/TCA.md D1-D5), each checked on a hand-computed example."""
+"""TCA measures (docs/tca.md, D1-D5), each checked on a hand-computed example."""
 
 import random
 from datetime import datetime, timedelta, timezone

@@ -1,4 +1,4 @@
-"""The execution-quality score (shared/TCA.md D7), published with its components."""
+"""The execution-quality score (docs/tca.md, D7), published with its components."""
 
 from decimal import Decimal as D
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,17 +15,9 @@ import pytest
 
 from lt_pipeline_tests.emulator.fixtures import emulator  # noqa: F401 (a fixture for the integration tests)
 
-def _payloads_dir() -> Path:
-    """The shared payload samples: $LT_SHARED_DIR, else ../shared beside the repo, else /work/shared."""
-    roots = [os.environ.get("LT_SHARED_DIR"), Path(__file__).resolve().parents[2].parent / "shared", "/work/shared"]
-    for root in filter(None, roots):
-        candidate = Path(root) / "polymarket" / "payloads"
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError("polymarket payload samples not found: set LT_SHARED_DIR to the shared/ folder")
-
-
-PAYLOADS = _payloads_dir()
+# Payloads captured from the real venue (and the official client's examples), kept with the tests;
+# payloads/SOURCES.md says where each came from.
+PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 
 
 @dataclass

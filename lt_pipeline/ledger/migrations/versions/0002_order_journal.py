@@ -34,12 +34,13 @@ def _in(column, values):
 
 def upgrade() -> None:
     # --- the decision log becomes the order journal ---
-    op.execute("UPDATE signal_decisions SET decision = 'INTENT_STORED' WHERE decision = 'EXECUTED'")
     with op.batch_alter_table('signal_decisions') as batch:
         batch.drop_constraint(op.f('ck_signal_decisions_decision_known'), type_='check')
         batch.alter_column('decision', existing_type=sa.String(16), type_=sa.String(24), existing_nullable=False)
         batch.add_column(sa.Column('from_state', sa.String(16), nullable=True))
         batch.add_column(sa.Column('to_state', sa.String(16), nullable=True))
+    op.execute("UPDATE signal_decisions SET decision = 'INTENT_STORED' WHERE decision = 'EXECUTED'")
+    with op.batch_alter_table('signal_decisions') as batch:
         batch.create_check_constraint(op.f('ck_signal_decisions_decision_known'), _in('decision', EVENTS))
 
     # --- lt_orders: the seed's columns, CLOSED, settled_at ---
