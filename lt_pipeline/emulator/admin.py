@@ -1,6 +1,6 @@
 """Admin routes under `/admin/` (no auth, loopback clients only): resolve markets, pause and resume
 the simulation, set books, fund wallets, inject or clear faults, advance a simulated clock, and read
-counters and simulated traders; fail a trade or change settlement timing."""
+counters and simulated traders; fail a trade or change settlement timing; set a market's fee schedule."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 
 from ..clock import SimulatedClock, ensure_utc
-from ..money import BadNumber, to_price, to_size
+from ..money import BadNumber, to_decimal, to_price, to_size
 from . import render
 from .wire import BadRequest, Handler, WireContext, read_json
 from .types import VenueError
@@ -123,6 +123,38 @@ async def fund(request: Request, ctx: WireContext) -> Any:
         return {"address": address, "asset_type": asset_type, "balance": render.dec(ctx.venue.balance(address, asset_type, token))}
 
 
+def _decimal(body: dict[str, Any], name: str) -> Decimal | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    try:
+        return to_decimal(value, name)
+    except BadNumber as exc:
+        raise BadRequest(str(exc)) from None
+
+
+async def set_fee_schedule(request: Request, ctx: WireContext) -> Any:
+    """`{"condition_id": "0x..", "rate": "0.072", "exponent": 2, "enabled": true}`: the market's taker
+    fee for trades from now on; each of rate, exponent and enabled is optional (unchanged when left out;
+    a rate given without `enabled` turns fees on when above 0, off at 0)."""
+    body = await _body(request)
+    condition_id = _string(body, "condition_id")
+    enabled = body.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise BadRequest(f"enabled: expected true or false, got {enabled!r}")
+    rate, exponent = _decimal(body, "rate"), _decimal(body, "exponent")
+    with ctx.lock:
+        market = ctx.venue.set_fee_schedule(condition_id, rate=rate, exponent=exponent, enabled=enabled)
+    return {
+        "condition_id": market.condition_id,
+        "category": market.category,
+        "enabled": market.fees_enabled,
+        "rate": render.dec(market.fee_rate),
+        "exponent": render.dec(market.fee_exponent),
+        "taker_base_fee": market.fee_rate_bps,
+    }
+
+
 async def fail_trade(request: Request, ctx: WireContext) -> Any:
     """`{"trade_id": ".."}`: a trade not yet settled goes RETRYING -> FAILED at its next step."""
     body = await _body(request)
@@ -230,6 +262,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/resume", resume),
     ("POST", "/book", set_book),
     ("POST", "/fund", fund),
+    ("POST", "/fee-schedule", set_fee_schedule),
     ("POST", "/fail-trade", fail_trade),
     ("POST", "/settlement", set_settlement),
     ("POST", "/faults", set_faults),

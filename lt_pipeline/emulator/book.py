@@ -89,48 +89,54 @@ class Book:
                     return
                 yield price
 
-    def crossing_size(self, buy: bool, limit: Decimal, cap: Decimal) -> Decimal:
-        """How much a taker could fill now, counting at most `cap` (stops walking once reached)."""
+    def crossing_size(self, buy: bool, limit: Decimal, cap: Decimal, exclude: str | None = None) -> Decimal:
+        """How much a taker could fill now, counting at most `cap` (stops walking once reached);
+        `exclude`: the taker's own (lower-cased) address, whose resting orders it never matches."""
         levels = self._asks if buy else self._bids
         total = ZERO
         for price in self._crossing_prices(buy, limit):
-            total += sum(entry.remaining for entry in levels[price])
+            total += sum(entry.remaining for entry in levels[price] if not _owned(entry, exclude))
             if total >= cap:
                 return cap
         return total
 
-    def take(self, buy: bool, limit: Decimal, size: Decimal) -> list[LevelFills]:
+    def take(self, buy: bool, limit: Decimal, size: Decimal, exclude: str | None = None) -> list[LevelFills]:
         """Match a taker against the opposite side, best price first and FIFO within a price.
 
-        Returns the fills grouped by level; filled entries leave the book.
+        Resting orders of `exclude` (the taker's own lower-cased address) are stepped over and stay on
+        the book (self-trade prevention). Returns the fills grouped by level, levels with no fill left
+        out; filled entries leave the book.
         """
         levels, prices = (self._asks, self._ask_prices) if buy else (self._bids, self._bid_prices)
         result: list[LevelFills] = []
-        emptied = 0
+        emptied: list[Decimal] = []
         left = size
         for price in self._crossing_prices(buy, limit):
             level = levels[price]
             fills: list[Fill] = []
-            while level and left:
-                entry = level[0]
+            index = 0
+            while index < len(level) and left:
+                entry = level[index]
+                if _owned(entry, exclude):
+                    index += 1
+                    continue
                 quantity = min(entry.remaining, left)
                 entry.remaining -= quantity
                 left -= quantity
                 fills.append((entry, quantity))
-                if not entry.remaining:
-                    level.pop(0)
-            result.append((price, fills))
-            if level:
-                break
-            del levels[price]
-            emptied += 1
+                if entry.remaining:
+                    index += 1
+                else:
+                    del level[index]
+            if fills:
+                result.append((price, fills))
+            if not level:
+                emptied.append(price)
             if not left:
                 break
-        if emptied:
-            if buy:
-                del prices[:emptied]
-            else:
-                del prices[-emptied:]
+        for price in emptied:  # after the walk, which reads the price list
+            del levels[price]
+            del prices[bisect_left(prices, price)]
         return result
 
     def levels(self, bids: bool) -> list[tuple[Decimal, Decimal]]:
@@ -143,3 +149,7 @@ class Book:
         for levels in (self._bids, self._asks):
             for level in levels.values():
                 yield from level
+
+
+def _owned(entry: Resting, address: str | None) -> bool:
+    return address is not None and entry.order is not None and entry.order.maker_address.lower() == address

@@ -369,10 +369,13 @@ async def cancel_market_orders(request: Request, ctx: WireContext) -> Any:
 
 
 async def get_order(request: Request, ctx: WireContext) -> Any:
+    """One of the key's orders while it is open (LIVE); for an order that is done -- filled,
+    cancelled by its owner, expired, or cancelled as its market resolved -- or unknown, the venue
+    answers 200 with the body `null` (the client returns None; read fills from /data/trades)."""
     key = await l2(request, ctx)
     with ctx.lock:
         record = ctx.venue.get_order(request.path_params["order_id"])
-    if record is None or record.owner != key.api_key:
+    if record is None or record.owner != key.api_key or record.status != "LIVE":
         return None
     if ctx.options.hide_market_orders and record.order_type in orders.MARKET_ORDER_TYPES:
         return None

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from lt_pipeline.emulator.catalog import random_markets
+from lt_pipeline.emulator.fees import taker_fee
 from lt_pipeline.emulator.ids import IdFactory
 from lt_pipeline.emulator.listing import Listing
 from lt_pipeline.emulator.simulator import (
@@ -220,6 +221,7 @@ def _trades(order: _Order, ids: IdFactory, market_maker: str) -> list[TradeRecor
             taker_address=order.trader.address,
             transaction_hash=transaction_hash,
             maker_orders=[MakerFill(ids.hex32(), "", market_maker, fill.shares, fill.maker_price,
-                                    market.fee_rate_bps, first.token_id, first.outcome, fill.maker_side)],
+                                    0, first.token_id, first.outcome, fill.maker_side)],
+            fee=taker_fee(fill.shares, fill.price, market.taker_fee_rate, market.fee_exponent),
         ))
     return trades

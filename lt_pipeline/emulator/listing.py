@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from lt_pipeline.emulator.catalog import VOID_SHARE, market_figures, random_markets, random_traders
+from lt_pipeline.emulator.fees import DEFAULT_EXPONENT, schedule_for
 from lt_pipeline.emulator.ids import IdFactory
 from lt_pipeline.emulator.scenario import VOID, MarketSpec, Scenario, TraderSpec
 from lt_pipeline.emulator.simulator import DAY, PricePath, SimulatedMarket, SimulatedTrader
@@ -115,10 +116,10 @@ class Listing:
             neg_risk_market_id=neg_risk_id if spec.neg_risk else "",
             tick_size=spec.tick,
             min_order_size=spec.min_size,
-            fee_rate_bps=0,
             created_at=created,
             end_date=end,
             description=spec.description or f"This market resolves to the outcome of: {spec.question}",
+            **_fee_fields(spec),
         )
 
 
@@ -147,6 +148,16 @@ def list_traders(scenario: Scenario, rng: random.Random, ids: IdFactory) -> list
         )
         traders.append(SimulatedTrader(profile, random.Random(rng.getrandbits(64))))
     return traders
+
+
+def _fee_fields(spec: MarketSpec) -> dict:
+    """The market's tags (its category first) and fee schedule: the category's unless the spec sets one."""
+    default = schedule_for(spec.category)
+    rate = spec.fee_rate if spec.fee_rate is not None else default.rate
+    enabled = spec.fees_enabled if spec.fees_enabled is not None else rate > 0
+    tags = (spec.category, *(t for t in spec.tags if t != spec.category))
+    return {"fees_enabled": enabled, "fee_rate": rate, "fee_exponent": spec.fee_exponent or DEFAULT_EXPONENT,
+            "tags": tags}
 
 
 def _unique(slug: str, taken: set[str]) -> str:

@@ -1,6 +1,7 @@
 """The raw ASGI middleware around the emulator's router: counts every request (by route shape) and
-every status into the `WireContext`, and applies the active fault profile (delays, throttling, halts,
-dropped connections, replies lost after the order was placed)."""
+every status into the `WireContext`, enforces the request quotas (`quotas.py`: 429 with Retry-After
+past a published limit), and applies the active fault profile (delays, throttling, halts, dropped
+connections, replies lost after the order was placed)."""
 
 from __future__ import annotations
 
@@ -70,15 +71,23 @@ class FaultsAndCounters:
         ctx = self.ctx
         key = counter_key(method, path)
         ctx.request_counts[key] = ctx.request_counts.get(key, 0) + 1
-        decision = ctx.faults.decide(route_kind(method, path))
-        if decision.delay_seconds:
-            await asyncio.sleep(decision.delay_seconds)
+        kind = route_kind(method, path)
 
         async def counting_send(message: dict) -> None:
             if message["type"] == "http.response.start":
                 status = str(message["status"])
                 ctx.status_counts[status] = ctx.status_counts.get(status, 0) + 1
             await send(message)
+
+        if ctx.quotas is not None and kind != "admin":
+            client = scope.get("client") or ("", 0)
+            wait = ctx.quotas.check(path, str(client[0]))
+            if wait is not None:
+                await _send_json(counting_send, 429, {"error": THROTTLED_TEXT}, [(b"retry-after", str(wait).encode())])
+                return
+        decision = ctx.faults.decide(kind)
+        if decision.delay_seconds:
+            await asyncio.sleep(decision.delay_seconds)
 
         if decision.action != "none":
             await self._refuse(decision, counting_send)

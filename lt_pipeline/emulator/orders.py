@@ -1,5 +1,7 @@
 """Incoming CLOB V2 orders: parse the wire JSON, hash and verify the EIP-712 signature, and apply the
-venue's tick, minimum-size and amount-precision rules with its exact error texts.
+venue's tick, minimum-size and amount-precision rules with its exact error texts. The minimum size in
+shares binds limit orders (GTC/GTD); market orders (FOK/FAK) have a $1 minimum instead, which the venue
+core checks, as it does for any order that would trade on arrival.
 
 The order hash is computed straight from the struct fields (32-byte words and keccak) with the domain
 separators cached, because `eth_account.encode_typed_data` costs ~1 ms per order and the emulator
@@ -256,7 +258,9 @@ def check_amounts(order: WireOrder, order_id: str, order_type: OrderType, market
         raise VenueError(
             400, f"order {order_id} is invalid. Price ({_plain(_round_for_text(implied))}) breaks minimum tick size rule: {_plain(tick)}"
         )
-    if shares < market.min_order_size:
+    if not is_market and shares < market.min_order_size:
+        # the share minimum is a limit-order (GTC/GTD) rule; a FOK/FAK order instead must be worth $1,
+        # which the venue checks as it matches (Venue._place)
         raise VenueError(
             400, f"order {order_id} is invalid. Size ({_plain(shares)}) lower than the minimum: {_plain(market.min_order_size)}"
         )

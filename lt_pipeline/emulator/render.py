@@ -97,7 +97,8 @@ def token_prices(market: Market, live_prices: dict[str, Decimal]) -> dict[str, D
 
 
 def clob_market_json(market: Market, prices: dict[str, Decimal]) -> dict[str, Any]:
-    """`GET /markets/{condition_id}` and the items of `GET /markets`."""
+    """`GET /markets/{condition_id}` and the items of `GET /markets`; `tags` are the tag labels, the
+    market's category first (as in the venue's captured answers)."""
     return {
         "enable_order_book": not market.closed,
         "active": True,
@@ -116,8 +117,8 @@ def clob_market_json(market: Market, prices: dict[str, Decimal]) -> dict[str, An
         "game_start_time": None,
         "seconds_delay": 0,
         "fpmm": "",
-        "maker_base_fee": 0,
-        "taker_base_fee": market.fee_rate_bps,
+        "maker_base_fee": 0,  # makers never pay
+        "taker_base_fee": market.fee_rate_bps,  # the taker rate in bps (720 for 0.072), 0 when fee-free
         "notifications_enabled": True,
         "neg_risk": market.neg_risk,
         "neg_risk_market_id": market.neg_risk_market_id,
@@ -135,15 +136,19 @@ def clob_market_json(market: Market, prices: dict[str, Decimal]) -> dict[str, An
             }
             for t in market.tokens
         ],
-        "tags": [market.category] if market.category else [],
+        "tags": list(market.tags),
     }
+
+
+def fee_details_json(market: Market) -> dict[str, Any]:
+    """`fd` of `/clob-markets/{condition_id}`: the taker rate now (0 when fee-free), the curve's
+    exponent, and `to` (takers only) -- the V2 client's FeeInfo reads `r` and `e`."""
+    return {"r": num(market.taker_fee_rate), "e": num(market.fee_exponent), "to": True}
 
 
 def clob_market_info_json(market: Market) -> dict[str, Any]:
     """`GET /clob-markets/{condition_id}`: the compact form the V2 client caches ticks and fees from."""
-    fees = None
-    if market.fee_rate_bps > 0:
-        fees = {"r": market.fee_rate_bps / 10000, "e": 1, "to": True}
+    fees = fee_details_json(market)
     return {
         "c": market.condition_id,
         "t": [{"t": t.token_id, "o": t.outcome} for t in market.tokens],

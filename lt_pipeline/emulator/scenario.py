@@ -15,7 +15,11 @@ A scenario file is YAML or JSON (chosen by the `.json` suffix); every key is opt
     markets:
       - question: "Will it rain in London on Friday?"   # required
         end_in_minutes: 90      # required, > 0: the market closes and resolves then
-        category: weather       # default "politics"
+        category: weather       # default "politics"; also sets the fee schedule (emulator/fees.py)
+        tags: ["Weather", "UK"] # more tag labels after the category (default none)
+        fee_rate: 0.05          # taker fee rate, whole basis points (default: the category's)
+        fee_exponent: 1         # exponent of the fee curve (default 1)
+        fees_enabled: true      # default: true when the rate is above 0
         outcomes: ["Yes", "No"] # default Yes/No; two labels (e.g. team names)
         start_price: 0.55       # first outcome's fair price at start, strictly between 0 and 1 (default 0.5)
         outcome: "Yes"          # the hidden winner: one of `outcomes`, or "void" (pays 0.5 each);
@@ -50,6 +54,7 @@ from typing import Any
 
 import yaml
 
+from lt_pipeline.emulator.fees import check_exponent, check_rate
 from lt_pipeline.emulator.settlement import SettlementConfig
 from lt_pipeline.money import BadNumber, to_decimal
 
@@ -82,6 +87,10 @@ class MarketSpec:
     depth: int | None = None
     liquidity: Decimal | None = None  # reported figures; None = drawn by the seed
     volume: Decimal | None = None
+    tags: tuple[str, ...] = ()  # tag labels after the category
+    fee_rate: Decimal | None = None  # None = the category's rate
+    fee_exponent: Decimal | None = None  # None = 1
+    fees_enabled: bool | None = None  # None = rate above 0
 
 
 @dataclass(frozen=True)
@@ -214,6 +223,10 @@ def _market(item: Any, where: str) -> MarketSpec:
     event = item.get("event")
     if event is not None and (not isinstance(event, str) or not event.strip()):
         raise ScenarioError(f"{where}.event: expected a non-empty string, got {event!r}")
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        raise ScenarioError(f"{where}.tags: expected a list of non-empty labels, got {tags!r}")
+    fees = _fees(item, where)
     return MarketSpec(
         question=_text(item, "question", where),
         end_in_minutes=float(_number(item, "end_in_minutes", where, None, 0, 10**7, open_range=True)),
@@ -228,7 +241,26 @@ def _market(item: Any, where: str) -> MarketSpec:
         description=_text(item, "description", where, ""),
         depth=depth,
         **figures,
+        tags=tuple(tags),
+        **fees,
     )
+
+
+def _fees(item: dict, where: str) -> dict[str, Any]:
+    fees: dict[str, Any] = {}
+    try:
+        if item.get("fee_rate") is not None:
+            fees["fee_rate"] = check_rate(to_decimal(item["fee_rate"], f"{where}.fee_rate"), f"{where}.fee_rate")
+        if item.get("fee_exponent") is not None:
+            fees["fee_exponent"] = check_exponent(to_decimal(item["fee_exponent"], f"{where}.fee_exponent"),
+                                                  f"{where}.fee_exponent")
+    except ValueError as exc:  # BadNumber is a ValueError
+        raise ScenarioError(str(exc)) from None
+    enabled = item.get("fees_enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ScenarioError(f"{where}.fees_enabled: expected true or false, got {enabled!r}")
+    fees["fees_enabled"] = enabled
+    return fees
 
 
 def _trader(item: Any, where: str) -> TraderSpec:

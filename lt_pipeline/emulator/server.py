@@ -21,6 +21,7 @@ from ..clock import Clock
 from . import admin, auth, clob_routes, data_api, gamma
 from .faults import FaultInjector
 from .middleware import FaultsAndCounters
+from .quotas import QuotaEnforcer, quota_time
 from .wire import WireContext, WireOptions, error, make_routes
 
 __all__ = ["WireContext", "WireOptions", "build_app", "build_context"]
@@ -33,10 +34,22 @@ def build_context(
     faults: FaultInjector | str | None = None,
     key_seed: int = 0,
     options: WireOptions | None = None,
+    keys: auth.ApiKeyStore | None = None,
+    funders: dict[str, str] | None = None,
 ) -> WireContext:
+    """The route context; `keys` and `funders` carry a resumed emulator's API keys (persistence)."""
     clock = clock if clock is not None else getattr(venue, "clock")
+    options = options or WireOptions()
     injector = faults if isinstance(faults, FaultInjector) else FaultInjector(faults, seed=key_seed)
-    return WireContext(venue=venue, clock=clock, keys=auth.ApiKeyStore(key_seed), faults=injector, options=options or WireOptions())
+    return WireContext(
+        venue=venue,
+        clock=clock,
+        keys=keys if keys is not None else auth.ApiKeyStore(key_seed),
+        faults=injector,
+        options=options,
+        funders=dict(funders or {}),
+        quotas=QuotaEnforcer(options.quotas, quota_time(clock)) if options.quotas is not None else None,
+    )
 
 
 def build_app(ctx: WireContext) -> Any:

@@ -49,7 +49,6 @@ class Market:
     neg_risk_market_id: str  # "" when not neg-risk
     tick_size: Decimal
     min_order_size: Decimal
-    fee_rate_bps: int
     created_at: datetime
     end_date: datetime
     closed: bool = False
@@ -61,6 +60,22 @@ class Market:
     volume_24h: Decimal = Decimal("0")
     liquidity: Decimal = Decimal("0")
     description: str = ""
+    # The fee schedule (see emulator/fees.py): takers pay C * fee_rate * (p(1-p)) ** fee_exponent when
+    # fees_enabled; makers never pay. `category` is the first of `tags` (the tag labels the CLOB lists).
+    fees_enabled: bool = False
+    fee_rate: Decimal = Decimal("0")
+    fee_exponent: Decimal = Decimal("1")
+    tags: tuple[str, ...] = ()
+
+    @property
+    def taker_fee_rate(self) -> Decimal:
+        """The rate takers pay now: `fee_rate` when fees are enabled, else 0."""
+        return self.fee_rate if self.fees_enabled else Decimal("0")
+
+    @property
+    def fee_rate_bps(self) -> int:
+        """The taker rate in whole basis points, as the CLOB shows it (0.072 -> 720; 0 when fee-free)."""
+        return int(self.taker_fee_rate * 10000)
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,8 @@ class OrderRecord:
 
 @dataclass
 class MakerFill:
+    """One maker's part of a trade; `fee_rate_bps` is 0, as makers pay no fee."""
+
     order_id: str
     owner: str
     maker_address: str
@@ -132,6 +149,8 @@ class MakerFill:
 
 @dataclass
 class TradeRecord:
+    """One taker order's fill at one price level; `fee_rate_bps` is the taker's (the market's rate)."""
+
     id: str
     taker_order_id: str
     market: str
@@ -149,6 +168,7 @@ class TradeRecord:
     taker_address: str  # taker's funder address
     transaction_hash: str
     maker_orders: list[MakerFill] = field(default_factory=list)
+    fee: Decimal = Decimal("0")  # what the taker paid in collateral (not on the wire; undone if the trade fails)
 
 
 @dataclass(frozen=True)

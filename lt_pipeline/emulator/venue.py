@@ -6,6 +6,19 @@ and the new listing that replaces a resolved drawn market) is an event on one he
 time order, and the market maker's quotes are a function of a fixed refresh grid, so a seed and the
 same user actions replay the same history however often `sync()` is called. A scenario with
 `history_markets` also gives the venue a past: resolved markets and the traders' trades in them.
+
+Venue rules a real-money client meets here as on Polymarket:
+* Fees (emulator/fees.py): each trade's taker pays C * rate * (p(1-p)) ** exponent in collateral, on
+  top of a BUY's amount or out of a SELL's proceeds; makers pay nothing. A BUY needs available
+  collateral of at least price x size plus the taker fee of the part that can match on arrival.
+* Self-trade prevention: a taker never matches a resting order of its own funder address. Polymarket
+  documents no rule for its CLOB (its documented STP, cancel-the-maker, is for Polymarket Perps), so
+  the venue steps over the own order, which stays on the book, and matches the next one; a FOK/FAK
+  counts only what others offer.
+* A marketable order (FOK/FAK, or a GTC/GTD that would trade on arrival) must be worth at least $1
+  (a BUY's collateral amount, a SELL's proceeds); post-only orders never take, so never count.
+* GTD: refused unless it expires more than 60 s ahead, and taken off the book 60 s before its
+  stated expiration (the venue's safety margin).
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ from lt_pipeline.clock import Clock, ensure_utc, from_unix
 from lt_pipeline.emulator.accounts import Accounts
 from lt_pipeline.emulator.book import Resting
 from lt_pipeline.emulator.catalog import replacement_market
+from lt_pipeline.emulator.fees import check_exponent, check_rate, taker_fee
 from lt_pipeline.emulator.history import past_markets, past_trades
 from lt_pipeline.emulator.ids import IdFactory
 from lt_pipeline.emulator.listing import Listing, list_traders, opening_markets
@@ -70,6 +84,18 @@ FAK_NO_MATCH = ("no orders found to match with FAK order. FAK orders are partial
                 "match is found.")
 NOT_FOUND = "order not found"
 ALREADY_DONE = "order can't be found - already canceled or matched"
+INVALID_EXPIRATION = "invalid expiration"
+# A marketable order (FOK/FAK, or a limit order that would trade on arrival) must be worth $1 or more.
+# The text is the venue's, as py-clob-client users quote its 400 answers
+# (e.g. "invalid amount for a marketable BUY order ($0.9982), min size: $1").
+MIN_MARKETABLE_NOTIONAL = Decimal("1")
+MIN_NOTIONAL = "invalid amount for a marketable {side} order (${amount}), min size: $1"
+MARKET_ORDER_TYPES = ("FOK", "FAK")
+
+
+def _plain(value: Decimal) -> str:
+    """A dollar amount as the venue's texts print it: no exponent, no trailing zeros ('0.5', '1')."""
+    return format(value.normalize(), "f")
 
 
 def _canonical(token_index: int, side: Side, price: Decimal) -> tuple[bool, Decimal]:
@@ -314,6 +340,26 @@ class Venue:
                          sorted((p.quantize(tick), s) for p, s in first_asks))
             sm.refresh(self._slot(now))
 
+    def set_fee_schedule(self, condition_id: str, *, rate: Decimal | None = None, exponent: Decimal | None = None,
+                         enabled: bool | None = None) -> Market:
+        """Admin: change a market's fee schedule for trades from now on (what is not given stays);
+        setting a rate above 0 without `enabled` turns fees on, a rate of 0 turns them off."""
+        with self._lock:
+            self._advance(self._clock.now())
+            sm = self._by_condition.get(condition_id)
+            if sm is None:
+                raise VenueError(404, "market not found")
+            market = sm.market
+            try:
+                new_rate = market.fee_rate if rate is None else check_rate(rate)
+                new_exponent = market.fee_exponent if exponent is None else check_exponent(exponent)
+            except ValueError as exc:
+                raise VenueError(400, str(exc)) from None
+            if enabled is None:
+                enabled = market.fees_enabled if rate is None else new_rate > ZERO
+            market.fees_enabled, market.fee_rate, market.fee_exponent = enabled, new_rate, new_exponent
+            return replace(market)
+
     # ---- accounts ----------------------------------------------------------------------------
 
     def open_account(self, address: str) -> None:
@@ -371,23 +417,32 @@ class Venue:
         if market.closed or not market.accepting_orders:
             raise self._refuse(incoming, NOT_READY)
         if incoming.order_type == "GTD" and from_unix(incoming.expiration) <= now + GTD_SAFETY_MARGIN:
-            raise self._refuse(incoming, "invalid expiration")
-        if incoming.side == "BUY":
-            enough = self._accounts.available(incoming.maker) >= incoming.price * incoming.size
-        else:
-            enough = self._accounts.available(incoming.maker, incoming.token_id) >= incoming.size
-        if not enough:
-            raise self._refuse(incoming, NO_BALANCE)
+            raise self._refuse(incoming, INVALID_EXPIRATION)
 
         self._touch(sm, now)
         token_index = sm.token_index(incoming.token_id)
         buy, limit = _canonical(token_index, incoming.side, incoming.price)
         limit = limit.quantize(market.tick_size)  # one spelling per price level, like the quotes
+        own = incoming.maker.lower()  # self-trade prevention: never matched against its own resting orders
+        takeable = ZERO if incoming.post_only else sm.book.crossing_size(buy, limit, incoming.size, own)
+        marketable = incoming.order_type in MARKET_ORDER_TYPES or takeable > ZERO
+        notional = incoming.maker_amount if incoming.side == "BUY" else incoming.taker_amount
+        if marketable and not incoming.post_only and notional < MIN_MARKETABLE_NOTIONAL:
+            raise self._refuse(incoming, MIN_NOTIONAL.format(side=incoming.side, amount=_plain(notional)))
+        if incoming.side == "BUY":
+            # the amount at the limit price plus the most the part that can take may pay in fees; a
+            # fill at a better price costs less in amount and fee together (p + fee(p) rises with p)
+            fee = taker_fee(takeable, incoming.price, market.taker_fee_rate, market.fee_exponent)
+            enough = self._accounts.available(incoming.maker) >= incoming.price * incoming.size + fee
+        else:
+            enough = self._accounts.available(incoming.maker, incoming.token_id) >= incoming.size
+        if not enough:
+            raise self._refuse(incoming, NO_BALANCE)
         if incoming.post_only and sm.book.crosses(buy, limit):
             raise self._refuse(incoming, POST_ONLY_CROSSES)
-        if incoming.order_type == "FOK" and sm.book.crossing_size(buy, limit, incoming.size) < incoming.size:
+        if incoming.order_type == "FOK" and takeable < incoming.size:
             raise self._refuse(incoming, FOK_NOT_FILLED)
-        if incoming.order_type == "FAK" and sm.book.crossing_size(buy, limit, incoming.size) == ZERO:
+        if incoming.order_type == "FAK" and takeable == ZERO:
             raise self._refuse(incoming, FAK_NO_MATCH)
 
         order = OrderRecord(
@@ -417,8 +472,8 @@ class Venue:
             sm.book.add(entry)
             self._resting[order.id] = (sm, entry)
             self._open.setdefault(order.owner, {})[order.id] = order
-            if order.order_type == "GTD":
-                self._events.push(from_unix(order.expiration), "expire", order.id)
+            if order.order_type == "GTD":  # the venue takes GTD orders off a minute before they expire
+                self._events.push(from_unix(order.expiration) - GTD_SAFETY_MARGIN, "expire", order.id)
         else:
             self._accounts.reserve(order.maker_address, order.asset_id, order.side, order.price, -remaining)
             order.status = "MATCHED" if order.size_matched else "CANCELED"
@@ -450,12 +505,13 @@ class Venue:
         buy, limit = _canonical(token_index, side, price)
         trades = []
         transaction_hash = ""
-        for bucket, (level_price, fills) in enumerate(sm.book.take(buy, limit, size)):
+        for bucket, (level_price, fills) in enumerate(sm.book.take(buy, limit, size, address.lower())):
             # one on-chain match transaction settles all of a taker order's fills
             transaction_hash = transaction_hash or self._ids.hex32()
             trade_id = self._ids.trade_id()
             quantity = sum((q for _, q in fills), ZERO)
             taker_price = level_price if token_index == 0 else ONE - level_price
+            fee = taker_fee(quantity, taker_price, market.taker_fee_rate, market.fee_exponent)
             trade = TradeRecord(
                 id=trade_id,
                 taker_order_id=order_id,
@@ -474,12 +530,14 @@ class Venue:
                 taker_address=address,
                 transaction_hash=transaction_hash,
                 maker_orders=[self._maker_fill(sm, entry, q, trade_id) for entry, q in fills],
+                fee=fee,
             )
             if order is not None:
                 order.size_matched += quantity
                 order.associate_trades.append(trade_id)
                 self._accounts.reserve(address, token.token_id, side, order.price, -quantity)
                 self._accounts.move(address, token.token_id, side, taker_price, quantity)
+                self._accounts.credit(address, -fee)  # the taker's fee, in collateral, either side
             self._record(sm, trade, level_price, buy)
             trades.append(trade)
         return trades
@@ -489,7 +547,7 @@ class Venue:
         maker = entry.order
         if maker is None:  # the simulated market maker, quoting the first token
             first = market.tokens[0]
-            return MakerFill(self._ids.hex32(), "", self._market_maker, quantity, entry.price, market.fee_rate_bps,
+            return MakerFill(self._ids.hex32(), "", self._market_maker, quantity, entry.price, 0,
                              first.token_id, first.outcome, "BUY" if entry.is_bid else "SELL")
         maker.size_matched += quantity
         maker.associate_trades.append(trade_id)
@@ -499,7 +557,7 @@ class Venue:
             maker.status = "MATCHED"
             del self._resting[maker.id]
             self._open[maker.owner].pop(maker.id, None)
-        return MakerFill(maker.id, maker.owner, maker.maker_address, quantity, maker.price, market.fee_rate_bps,
+        return MakerFill(maker.id, maker.owner, maker.maker_address, quantity, maker.price, 0,
                          maker.asset_id, maker.outcome, maker.side)
 
     def _record(self, sm: SimulatedMarket, trade: TradeRecord, level_price: Decimal, buy: bool) -> None:
@@ -621,6 +679,8 @@ class Venue:
             order = self._orders.get(order_id)
             if order is not None:
                 order.size_matched -= quantity
+        if trade.owner:  # a user's taker fee comes back with the failed trade (simulated traders have no account)
+            self._accounts.credit(trade.taker_address, trade.fee)
 
     def set_settlement(self, config: SettlementConfig) -> None:
         """Admin: settlement timing and failure share for trades matched from now on."""

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from ..clock import Clock, to_unix
 from . import auth, orders, render
 from .faults import FaultInjector
+from .quotas import QuotaEnforcer, QuotaPolicy
 from .types import Market, VenueError
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class WireOptions:
     data_page_size: int = 100
     prefixed_statuses: bool = False  # ORDER_STATUS_* / TRADE_STATUS_* on REST, as some V2 servers send
     hide_market_orders: bool = True  # GET /data/order/{id} answers null for FOK/FAK orders, as production does
+    # Published request quotas (the Data API's by default); None turns them off (quotas.py).
+    quotas: QuotaPolicy | None = field(default_factory=QuotaPolicy)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class WireContext:
     request_counts: dict[str, int] = field(default_factory=dict)
     status_counts: dict[str, int] = field(default_factory=dict)
     funders: dict[str, str] = field(default_factory=dict)  # api key -> funder address seen in its orders
+    quotas: QuotaEnforcer | None = None  # built from options.quotas by server.build_context
 
     def now_unix(self) -> int:
         return to_unix(self.clock.now())
@@ -75,6 +79,7 @@ class WireContext:
             "requests": dict(sorted(self.request_counts.items())),
             "statuses": dict(sorted(self.status_counts.items())),
             "api_keys": len(self.keys),
+            "quotas": self.quotas.counters() if self.quotas is not None else None,
         }
 
 

@@ -26,13 +26,20 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from lt_pipeline.clock import Clock
 from lt_pipeline.execution.book_walk import estimate_fill
+from lt_pipeline.execution.fees import (
+    VENUE_MIN_MARKETABLE_USD,
+    buy_fee_per_dollar,
+    fee_schedule_of,
+    is_marketable,
+    reserved_fee,
+)
 from lt_pipeline.execution.controls import current_halt
 from lt_pipeline.execution.journal import Journal, OrderRef
-from lt_pipeline.execution.limits import available_capital, daily_loss_breached, size_signal
+from lt_pipeline.execution.limits import daily_loss_breached, size_signal
 from lt_pipeline.execution.order_plan import plan_order
 from lt_pipeline.execution.own_config import judge_signals, own_config
 from lt_pipeline.execution.placement_rule import Halt, StrategyGate, placement_block
-from lt_pipeline.execution.settings import LtStrategySettings
+from lt_pipeline.execution.strategy_book import StrategyBook, Wallets, committed_usd, read_strategy_book, settings_of  # noqa: F401
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
     ft_orders,
@@ -44,7 +51,7 @@ from lt_pipeline.ledger.schema import (
     orders,
     source_trades,
 )
-from lt_pipeline.model.orders import OPEN_EXPOSURE_STATES, OrderEvent, OrderState
+from lt_pipeline.model.orders import OrderEvent, OrderState
 from lt_pipeline.model.plan import OrderDenial, OrderPlan, Signal
 from lt_pipeline.model.reports import SignedIntent, SubmitOutcome, SubmitResult
 from lt_pipeline.model.trading import PositionOutcome, SkipReason
@@ -55,8 +62,9 @@ from lt_pipeline.venues.polymarket.trading import ClobTrader
 log = logging.getLogger(__name__)
 
 LT_ORDER_NAMESPACE = uuid.UUID("0b7f3a52-4f7e-4b0e-9d7c-2f1f6f3c8a11")
-OPEN_STATES = {state.value for state in OPEN_EXPOSURE_STATES}
 SUBMIT_WORKERS = 8
+RESEND_ATTEMPTS = 3  # sends after the first, for orders the venue did not receive
+RESEND_WAIT_SECONDS = 10.0  # at most this long waiting on Retry-After within one tick
 
 
 def lt_order_id(strategy_id: str, source_trade_id: str) -> str:
@@ -79,25 +87,6 @@ class ExecutionReport:
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-
-@dataclass
-class StrategyBook:
-    """A strategy's money at the moment of deciding: what is committed and where."""
-
-    settings: LtStrategySettings
-    realised_pnl: Decimal = Decimal(0)
-    realised_today: Decimal = Decimal(0)
-    exposure: Decimal = Decimal(0)
-    by_token: dict[str, Decimal] = field(default_factory=dict)
-
-    def commit(self, token_id: str, usd: Decimal) -> None:
-        self.exposure += usd
-        self.by_token[token_id] = self.by_token.get(token_id, Decimal(0)) + usd
-
-    @property
-    def available(self) -> Decimal:
-        return available_capital(self.settings.starting_capital, self.realised_pnl, self.exposure)
 
 
 @dataclass
@@ -162,6 +151,7 @@ def run_executor(
         return report
 
     view = _market_view(engine, books, {sig.token_id for sigs in signals.values() for sig in sigs})
+    wallets = Wallets()
     pending: list[PendingSubmit] = []
     for strategy in strategies:
         strategy_signals = signals.get(strategy["strategy_id"], [])
@@ -173,7 +163,9 @@ def run_executor(
             report.failed[strategy["strategy_id"]] = str(error)
             log.error("strategy %s not executed: %s", strategy["strategy_id"], error)
             continue
-        pending += _decide_strategy(engine, clock, strategy, strategy_signals, view, trader, halt, report)
+        if trader is not None and not wallets.known(strategy["user_id"]):
+            wallets.set(strategy["user_id"], _collateral(trader))
+        pending += _decide_strategy(engine, clock, strategy, strategy_signals, view, trader, halt, wallets, report)
 
     pending = _mark_submitted(engine, clock, pending)
     if pending:
@@ -182,6 +174,15 @@ def run_executor(
         report.submit_seconds = time.perf_counter() - started
         _record_results(engine, clock, results, report)
     return report
+
+
+def _collateral(trader: ClobTrader) -> Decimal | None:
+    """The user's collateral the venue lets new orders use; None when it cannot be read this tick."""
+    try:
+        return trader.collateral_balance()
+    except VenueError as error:
+        log.warning("collateral balance unreadable, the venue alone will refuse what it cannot cover: %s", error.message)
+        return None
 
 
 # --- reading the ledger --------------------------------------------------------------------------
@@ -216,6 +217,7 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
             ft_orders.c.entry_price,
             ft_orders.c.size,
             ft_orders.c.order_time,
+            ft_orders.c.source_traded_at,
             source_trades.c.trader_address,
         )
         .select_from(
@@ -242,6 +244,7 @@ def _pending_signals(engine: Engine, strategy_ids: list[str]) -> dict[str, list[
                     size_usd=row.size,
                     detected_at=row.order_time,
                     trader_address=row.trader_address,
+                    traded_at=row.source_traded_at,
                 )
             )
     return grouped
@@ -260,60 +263,6 @@ def _market_view(engine: Engine, books: BookSource, token_ids: set[str]) -> Mark
     return MarketView(by_token, loaded, errors)
 
 
-def _strategy_book(connection: Connection, strategy: dict, now: datetime) -> StrategyBook:
-    settings = settings_of(strategy)
-    book = StrategyBook(settings)
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = connection.execute(
-        select(
-            lt_orders.c.token_id,
-            lt_orders.c.status,
-            lt_orders.c.outcome,
-            lt_orders.c.intended_size_usd,
-            lt_orders.c.executed_size,
-            lt_orders.c.pnl,
-            lt_orders.c.resolved_at,
-        ).where(lt_orders.c.strategy_id == strategy["strategy_id"])
-    )
-    for row in rows:
-        if row.outcome != PositionOutcome.OPEN:
-            book.realised_pnl += row.pnl or Decimal(0)
-            if row.resolved_at is not None and row.resolved_at >= day_start:
-                book.realised_today += row.pnl or Decimal(0)
-            continue
-        committed = committed_usd(row.status, row.intended_size_usd, row.executed_size)
-        if committed:
-            book.commit(row.token_id, committed)
-    return book
-
-
-def committed_usd(status: str, intended_size_usd: Decimal | None, executed_size: Decimal | None) -> Decimal:
-    """What an open LT order holds against its strategy's caps and capital."""
-    committed = executed_size or Decimal(0)
-    if status in OPEN_STATES:
-        # The unfilled rest of a live order may still fill: it reserves room too.
-        return max(committed, intended_size_usd or Decimal(0))
-    if status == OrderState.FILLED.value and not committed:
-        # Filled on entry, its fills not yet read back: count what it was sized at.
-        return intended_size_usd or Decimal(0)
-    return committed
-
-
-def settings_of(strategy: dict) -> LtStrategySettings:
-    return LtStrategySettings(
-        starting_capital=strategy["starting_capital"],
-        slippage_tolerance_pct=strategy["slippage_tolerance_pct"],
-        order_type=strategy["order_type"],
-        min_order_size_usd=strategy["min_order_size_usd"],
-        max_order_size_usd=strategy["max_order_size_usd"],
-        max_position_size_usd=strategy["max_position_size_usd"],
-        max_total_exposure_usd=strategy["max_total_exposure_usd"],
-        max_daily_loss_usd=strategy["max_daily_loss_usd"],
-        order_ttl_seconds=strategy["order_ttl_seconds"],
-        sync_ft_changes=strategy["sync_ft_changes"],
-    )
-
-
 # --- deciding ------------------------------------------------------------------------------------
 
 
@@ -327,6 +276,12 @@ class Decision:
     intent: SignedIntent | None = None
     book: BookSnapshot | None = None
     estimate_price: Decimal | None = None
+    fee_usd: Decimal = Decimal(0)
+
+
+def _age(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
 def _skip(reason: str, why: str, **detail) -> Decision:
@@ -341,6 +296,7 @@ def _decide_strategy(
     view: MarketView,
     trader: ClobTrader | None,
     halt: Halt,
+    wallets: Wallets,
     report: ExecutionReport,
 ) -> list[PendingSubmit]:
     pending: list[PendingSubmit] = []
@@ -354,7 +310,7 @@ def _decide_strategy(
             update(lt_strategies).where(lt_strategies.c.strategy_id == strategy_id)
             .values(last_sync_time=now, wallet_address=func.coalesce(lt_strategies.c.wallet_address, trader.funder.lower() if trader else None))
         )
-        book = _strategy_book(connection, strategy, now)
+        book = read_strategy_book(connection, strategy, now)
         loss_limit = None
         if not halt.on and not strategy["is_paused"] and daily_loss_breached(book.realised_today, limit=book.settings.max_daily_loss_usd):
             loss_limit = f"daily loss limit reached: lost ${-book.realised_today:f} of ${book.settings.max_daily_loss_usd:f} today"
@@ -382,32 +338,42 @@ def _decide_strategy(
                     f"FT changes are not followed; the strategy's own copy says: {verdict.detail if verdict else 'no such trade'}",
                 )
             else:
-                decision = _decide_signal(signal, book, view, trader)
+                decision = _decide_signal(signal, book, view, trader, wallets.room(strategy["user_id"]), now)
             lt_id = lt_order_id(strategy_id, signal.source_trade_id)
             if not _claim(journal, strategy, signal, ft_size, lt_id, decision, view):
                 report.already_claimed += 1
                 continue
             report.claimed += 1
             if decision.intent is not None:
-                book.commit(signal.token_id, decision.size_usd)
+                book.commit(signal.token_id, decision.size_usd, decision.fee_usd)
+                if decision.plan.side == "BUY":
+                    wallets.spend(strategy["user_id"], decision.plan.maker_amount + decision.fee_usd)
                 pending.append(PendingSubmit(lt_id, strategy_id, strategy["user_id"], decision.intent, decision.plan, signal))
             else:
                 report.skip(str(decision.reason))
     return pending
 
 
-def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader: ClobTrader) -> Decision:
+def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader: ClobTrader, wallet: Decimal | None,
+                   now: datetime) -> Decision:
     settings = book.settings
+    age = now - (signal.traded_at or signal.detected_at)
+    if age > timedelta(seconds=settings.max_signal_age_seconds):
+        return _skip(SkipReason.STALE_SIGNAL, f"the trader's fill is {_age(age)} old, over the {settings.max_signal_age_seconds} s "
+                                              "this strategy copies", traded_at=str(signal.traded_at))
     market = view.markets.get(signal.token_id)
     if market is None or market["closed"] or not market["accepting_orders"] or market["resolution_status"]:
         return _skip(SkipReason.MARKET_CLOSED, "the market is closed or not accepting orders")
+    schedule = fee_schedule_of(market)
+    # A BUY's taker fee is paid on top of its amount: size it so amount + fee fit the capital.
+    fee_share = buy_fee_per_dollar(signal.price, schedule) if signal.side == "BUY" else Decimal(0)
     sizing = size_signal(
         signal.size_usd,
         signal.price,
         settings=settings,
         position_usd=book.by_token.get(signal.token_id, Decimal(0)),
         open_exposure_usd=book.exposure,
-        available_capital=book.available,
+        available_capital=book.available / (1 + fee_share),
         side=signal.side,
         held_shares=None,
     )
@@ -443,12 +409,23 @@ def _decide_signal(signal: Signal, book: StrategyBook, view: MarketView, trader:
         return Decision(
             OrderEvent.SKIPPED, plan.reason, {**detail, "why": plan.detail}, book=snapshot, estimate_price=estimated_price
         )
+    notional = plan.maker_amount if plan.side == "BUY" else plan.taker_amount
+    if is_marketable(plan, snapshot) and notional < VENUE_MIN_MARKETABLE_USD:
+        return Decision(OrderEvent.SKIPPED, SkipReason.BELOW_VENUE_MIN_NOTIONAL,
+                        {**detail, "why": f"a marketable order of ${notional:f} is under the venue's ${VENUE_MIN_MARKETABLE_USD} minimum"},
+                        book=snapshot, estimate_price=estimated_price)
+    fee = reserved_fee(plan, schedule)
+    if plan.side == "BUY" and wallet is not None and plan.maker_amount + fee > wallet:
+        return Decision(OrderEvent.SKIPPED, SkipReason.INSUFFICIENT_BALANCE,
+                        {**detail, "why": f"the wallet has ${wallet:f} left this tick; the order needs ${plan.maker_amount + fee:f} "
+                                          "with its fee"}, book=snapshot, estimate_price=estimated_price)
     intent = trader.sign(signal.token_id, plan, neg_risk=bool(market["neg_risk"]))
     return Decision(
         OrderEvent.INTENT_STORED,
         "placed",
-        detail,
+        {**detail, "fee_reserved": str(fee)} if fee else detail,
         size_usd=sizing.size_usd,
+        fee_usd=fee,
         plan=plan,
         intent=intent,
         book=snapshot,
@@ -488,6 +465,7 @@ def _claim(journal: Journal, strategy: dict, signal: Signal, ft_size: Decimal, l
         row.update(
             intended_size_usd=decision.size_usd,
             intended_shares=decision.plan.intended_shares,
+            intended_fee_usd=decision.fee_usd,
             limit_price=decision.plan.price,
             order_id=decision.intent.order_id,
             signed_order_json=decision.intent.to_json(),
@@ -555,19 +533,35 @@ def _ref(item: PendingSubmit, status: OrderState) -> OrderRef:
     return OrderRef(item.lt_order_id, item.strategy_id, item.signal.ft_order_id, item.signal.source_trade_id, status)
 
 
-def _submit_all(pending: list[PendingSubmit], trader_for_user, clock: Clock) -> list[Submitted]:
+def _submit_all(pending: list[PendingSubmit], trader_for_user, clock: Clock, sleep: Callable[[float], None] = time.sleep) -> list[Submitted]:
     by_user: dict[str, list[PendingSubmit]] = defaultdict(list)
     for item in pending:
         by_user[item.user_id].append(item)
     batches = [(user, items[i : i + 15]) for user, items in by_user.items() for i in range(0, len(items), 15)]
 
+    def post(user: str, items: list[PendingSubmit]) -> list[SubmitResult]:
+        try:
+            return trader_for_user(user).submit([item.intent for item in items])
+        except Exception as error:  # never lose the batch: its outcome is unknown until reconciled
+            return [SubmitResult(item.intent.order_id, SubmitOutcome.UNKNOWN, reason=f"{type(error).__name__}: {error}") for item in items]
+
     def send(batch: tuple[str, list[PendingSubmit]]) -> list[Submitted]:
         user, items = batch
         sent_at = clock.now()
-        try:
-            results = trader_for_user(user).submit([item.intent for item in items])
-        except Exception as error:  # never lose the batch: its outcome is unknown until reconciled
-            results = [SubmitResult(item.intent.order_id, SubmitOutcome.UNKNOWN, reason=f"{type(error).__name__}: {error}") for item in items]
+        results = post(user, items)
+        waited = 0.0
+        for attempt in range(2, RESEND_ATTEMPTS + 2):
+            # Not received (throttled, refused before placement, connection dropped): the same stored
+            # signed order again after the venue's Retry-After. Its hash is the venue's id, so a copy
+            # that did arrive meanwhile is refused as a duplicate, never placed twice.
+            again = [i for i, result in enumerate(results) if result.retry_after is not None]
+            wait = max((results[i].retry_after for i in again), default=0.0)
+            if not again or waited + wait > RESEND_WAIT_SECONDS:
+                break
+            sleep(wait)
+            waited += wait
+            for i, result in zip(again, post(user, [items[i] for i in again])):
+                results[i] = replace(result, attempts=attempt)
         acked_at = clock.now()
         return [Submitted(item, result, sent_at, acked_at) for item, result in zip(items, results)]
 
@@ -601,7 +595,7 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
                 "acked_at": item.acked_at,
                 "execution_latency_ms": _ms(item.submitted_at - pending.signal.detected_at),
             }
-            detail = {"order_id": result.order_id, "venue_status": result.status}
+            detail = {"order_id": result.order_id, "venue_status": result.status, "attempts": result.attempts}
             to = None
             if result.outcome == SubmitOutcome.ACCEPTED:
                 report.accepted += 1

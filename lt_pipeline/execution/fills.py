@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select, update
 
+from lt_pipeline.execution.fees import fee_schedule_of, fill_fee
 from lt_pipeline.execution.journal import Journal, OrderRef
-from lt_pipeline.ledger.schema import fills, lt_execution_quality, lt_orders, orders
+from lt_pipeline.ledger.schema import fills, lt_execution_quality, lt_orders, market_tokens, markets, orders
 from lt_pipeline.ledger.writes import insert_missing, upsert
 from lt_pipeline.model.orders import (
     AT_VENUE,
@@ -32,11 +33,11 @@ from lt_pipeline.model.orders import (
     fill_counts,
     fill_transition,
     next_state,
-)
+)  # noqa: I001
 from lt_pipeline.model.reports import OurFill, Resting, VenueOrder, VenueTrade
-from lt_pipeline.model.trading import MARKET_ORDER_TYPES
+from lt_pipeline.model.trading import MARKET_ORDER_TYPES, FeeSchedule
 from lt_pipeline.money import ZERO, quantize_ratio
-from lt_pipeline.quality.measures import exact, fee_rate_from_bps, fill_rate, slippage_cents, slippage_pct, taker_fee, vwap
+from lt_pipeline.quality.measures import exact, fill_rate, slippage_cents, slippage_pct, vwap
 
 log = logging.getLogger(__name__)
 
@@ -47,26 +48,42 @@ VENUE_MATCHED = "MATCHED"  # the venue's order status once its full size matched
 # --- our fills in a trade ----------------------------------------------------------------------------
 
 
-def fills_of(trade: VenueTrade, order_ids: Container[str]) -> list[OurFill]:
+def fills_of(trade: VenueTrade, order_ids: Container[str], schedules: Mapping[str, FeeSchedule] | None = None) -> list[OurFill]:
     """The fills in `trade` that belong to the orders in `order_ids` (ours): as taker, as maker, or both
-    when we crossed ourselves. Sizes and prices are always our order's own; the fee is Polymarket's,
-    size * rate * p * (1 - p), at the rate the venue reports for that side of the trade."""
+    when we crossed ourselves. Sizes and prices are always our order's own. The fee is the taker's
+    only, by the market's schedule (`schedules`: token id -> schedule, from the ledger's markets), or
+    by the rate the venue reported when the market's schedule is unknown; a maker fill books none."""
     found = []
+    schedules = schedules or {}
     common = dict(trade_id=trade.trade_id, status=trade.status, transaction_hash=trade.transaction_hash,
                   matched_at=trade.match_time)
     if trade.taker_order_id in order_ids:
         found.append(_fill(trade.taker_order_id, trade.token_id, trade.side, trade.price, trade.size,
-                           trade.fee_rate_bps, "TAKER", common))
+                           trade.fee_rate_bps, "TAKER", schedules.get(trade.token_id), common))
     for leg in trade.maker_orders:
         if leg.order_id in order_ids:
             found.append(_fill(leg.order_id, leg.token_id, leg.side, leg.price, leg.matched_amount,
-                               leg.fee_rate_bps, "MAKER", common))
+                               leg.fee_rate_bps, "MAKER", schedules.get(leg.token_id), common))
     return found
 
 
-def _fill(order_id, token_id, side, price, size, bps, trader_side, common) -> OurFill:
+def _fill(order_id, token_id, side, price, size, bps, trader_side, schedule, common) -> OurFill:
     return OurFill(order_id=order_id, token_id=token_id, side=side, price=price, size=size, fee_rate_bps=bps,
-                   fee_usd=taker_fee(size, price, fee_rate_from_bps(bps)), trader_side=trader_side, **common)
+                   fee_usd=fill_fee(size, price, trader_side, schedule, bps), trader_side=trader_side, **common)
+
+
+def fee_schedules(connection: Connection, token_ids: Iterable[str]) -> dict[str, FeeSchedule]:
+    """The fee schedule of each known token's market."""
+    wanted = sorted(set(token_ids))
+    found: dict[str, FeeSchedule] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = connection.execute(
+            select(market_tokens.c.token_id, markets.c.fees_enabled, markets.c.fee_rate, markets.c.fee_exponent)
+            .join(markets, markets.c.condition_id == market_tokens.c.condition_id)
+            .where(market_tokens.c.token_id.in_(wanted[start : start + CHUNK]))
+        ).mappings()
+        found.update({row["token_id"]: fee_schedule_of(row) for row in rows})
+    return found
 
 
 def our_order_ids(trade: VenueTrade, funder: str) -> set[str]:

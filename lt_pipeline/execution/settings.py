@@ -61,6 +61,7 @@ class LtStrategySettings(BaseModel):
     max_total_exposure_usd: Decimal = Decimal("500")
     max_daily_loss_usd: Decimal | None = None  # None: no daily loss limit
     order_ttl_seconds: int = 300  # a resting GTC order is cancelled after this long
+    max_signal_age_seconds: int = 300  # a signal older than this after the trader's fill is skipped as stale
     sync_ft_changes: bool = True  # follow edits of the paper strategy's filters and sizing
 
     @field_validator(
@@ -96,11 +97,11 @@ class LtStrategySettings(BaseModel):
             return value.strip().upper()
         raise _Problem(f"order_type: expected one of {', '.join(ORDER_TYPES)}, got {value!r}")
 
-    @field_validator("order_ttl_seconds", mode="before")
+    @field_validator("order_ttl_seconds", "max_signal_age_seconds", mode="before")
     @classmethod
-    def _ttl(cls, value: object) -> int:
+    def _seconds(cls, value: object, info) -> int:
         seconds = _number(
-            value, "order_ttl_seconds", "a whole number of seconds greater than 0",
+            value, info.field_name, "a whole number of seconds greater than 0",
             lambda number: number > ZERO and number == number.to_integral_value(),
         )
         return int(seconds)

@@ -25,6 +25,7 @@ from lt_pipeline.clock import Clock
 from lt_pipeline.execution.controls import cancel_stale
 from lt_pipeline.execution.credentials import CredentialsError
 from lt_pipeline.execution.fills import (
+    fee_schedules,
     fills_of,
     orders_disagreeing,
     our_order_ids,
@@ -262,7 +263,8 @@ class _UserSync:
             self.report.awaiting_reconciliation += len(
                 {(t.trade_id, oid) for t in trades for oid in our_order_ids(t, self.trader.funder) if oid not in ledger_of}
             )
-            ours = [f for t in trades for f in fills_of(t, ledger_of)]
+            schedules = fee_schedules(connection, {t.token_id for t in trades} | {leg.token_id for t in trades for leg in t.maker_orders})
+            ours = [f for t in trades for f in fills_of(t, ledger_of, schedules)]
             changes = record_fills(connection, ours, ledger_of, now)
             # A fill of an order the ledger held, matched before what an earlier sync had read, should
             # have been there: the ledger had lost it.

@@ -17,6 +17,9 @@ _MARKET_UPDATES = (
 )
 
 
+_FEE_COLUMNS = ("fees_enabled", "fee_rate", "fee_exponent")
+
+
 def known_condition_ids(connection: Connection, condition_ids: Iterable[str]) -> set[str]:
     wanted = list(set(condition_ids))
     found: set[str] = set()
@@ -49,11 +52,17 @@ def store_markets(connection: Connection, infos: Iterable[MarketInfo], now: date
                 "updated_at": now,
             }
         )
+        if info.fee_schedule is not None:
+            rows[-1].update(fees_enabled=info.fee_schedule.enabled, fee_rate=info.fee_schedule.rate,
+                            fee_exponent=info.fee_schedule.exponent)
         for token in info.tokens:
             tokens.append(
                 {"token_id": token.token_id, "condition_id": info.condition_id, "token_label": token.outcome, "outcome_index": token.index}
             )
-    upsert(connection, markets, rows, ["condition_id"], _MARKET_UPDATES)
+    # A source that says nothing of fees never unsets a schedule another source gave.
+    with_fees = [row for row in rows if "fees_enabled" in row]
+    upsert(connection, markets, with_fees, ["condition_id"], _MARKET_UPDATES + _FEE_COLUMNS)
+    upsert(connection, markets, [row for row in rows if "fees_enabled" not in row], ["condition_id"], _MARKET_UPDATES)
     upsert(connection, market_tokens, tokens, ["token_id"], ["token_label", "outcome_index"])
     for info in infos:
         if info.resolution is not None:

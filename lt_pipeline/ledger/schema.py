@@ -105,6 +105,10 @@ markets = Table(
     Column("liquidity", ExactDecimal),
     Column("volume", ExactDecimal),
     Column("volume_24h", ExactDecimal),
+    # The taker fee schedule: fee = shares x fee_rate x (p x (1 - p)) ^ fee_exponent; makers pay none.
+    Column("fees_enabled", Boolean, nullable=False, server_default="0"),
+    Column("fee_rate", ExactDecimal, nullable=False, server_default="0"),
+    Column("fee_exponent", ExactDecimal, nullable=False, server_default="1"),
     Column("closed", Boolean, nullable=False, server_default="0"),
     Column("accepting_orders", Boolean, nullable=False, server_default="1"),
     Column("resolution_status", String(8)),
@@ -252,6 +256,7 @@ lt_strategies = Table(
     Column("max_total_exposure_usd", ExactDecimal, nullable=False),
     Column("max_daily_loss_usd", ExactDecimal),
     Column("order_ttl_seconds", Integer, nullable=False),
+    Column("max_signal_age_seconds", Integer, nullable=False, server_default="300"),
     Column("sync_ft_changes", Boolean, nullable=False, server_default="1"),
     Column("is_active", Boolean, nullable=False, server_default="1"),
     Column("is_paused", Boolean, nullable=False, server_default="0"),
@@ -317,6 +322,8 @@ lt_orders = Table(
     Column("ft_size", ExactDecimal),
     Column("intended_size_usd", ExactDecimal),
     Column("intended_shares", ExactDecimal),
+    # A taker BUY's fee at its limit price, reserved with its amount against capital and the wallet.
+    Column("intended_fee_usd", ExactDecimal, nullable=False, server_default="0"),
     Column("limit_price", ExactDecimal),
     Column("order_type", String(4)),
     # The venue order id is the signed order's hash, known before submitting (docs/order-lifecycle.md).

@@ -23,6 +23,7 @@ class Signal:
     size_usd: Decimal
     detected_at: datetime
     trader_address: str | None = None
+    traded_at: datetime | None = None  # the tracked trader's own fill, from which a signal's age counts
 
 
 @dataclass(frozen=True)

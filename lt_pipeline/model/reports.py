@@ -142,6 +142,10 @@ class SubmitResult:
     making_amount: Decimal | None = None
     taking_amount: Decimal | None = None
     trade_ids: tuple[str, ...] = ()
+    # Set when the venue did not receive the order (throttled, refused before placement, dropped
+    # connection): the same signed order may be sent again after this many seconds.
+    retry_after: float | None = None
+    attempts: int = 1
 
 
 @dataclass(frozen=True)

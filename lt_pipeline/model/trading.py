@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
@@ -52,6 +53,23 @@ class SkipReason(StrEnum):
     NO_LIQUIDITY = "no_liquidity"
     INSUFFICIENT_DEPTH = "insufficient_depth"
     SLIPPAGE_OVER_TOLERANCE = "slippage_over_tolerance"
+    STALE_SIGNAL = "stale_signal"
+    BELOW_VENUE_MIN_NOTIONAL = "below_venue_min_notional"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    """A market's taker fee: fee = shares x rate x (p x (1 - p)) ^ exponent at trade price p; makers pay
+    nothing; a market with fees disabled charges none."""
+
+    enabled: bool = False
+    rate: Decimal = Decimal(0)
+    exponent: Decimal = Decimal(1)
+
+    @property
+    def charges(self) -> bool:
+        return self.enabled and self.rate > 0
 
 
 def check_side(side: object) -> Side:

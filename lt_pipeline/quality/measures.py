@@ -85,13 +85,17 @@ def fee_rate_from_bps(bps: Decimal | int) -> Decimal:
     return to_size(bps, "fee_rate_bps") / Decimal(10_000)
 
 
-def taker_fee(shares: Decimal, price: Decimal, fee_rate: Decimal) -> Decimal:
-    """Polymarket's taker fee for one fill, C * feeRate * p * (1 - p), exact (USD, before any rounding)."""
+def taker_fee(shares: Decimal, price: Decimal, fee_rate: Decimal, exponent: Decimal = ONE) -> Decimal:
+    """Polymarket's taker fee for one fill, C * feeRate * (p * (1 - p)) ^ exponent, in USD: exact for a
+    whole exponent; a fractional one is rounded in the wide exact context, far below a micro-dollar."""
     size = to_size(shares, "shares")
     p = to_price(price, "price")
     rate = to_size(fee_rate, "fee_rate")
+    power = to_size(exponent, "fee_exponent")
     with exact():
-        return size * rate * p * (ONE - p)
+        base = p * (ONE - p)
+        factor = base ** int(power) if power == power.to_integral_value() else base ** power
+        return size * rate * factor
 
 
 # --- D1/D2: PnL, implementation shortfall and its decomposition -----------------------------------

@@ -75,9 +75,9 @@ def test_cancel_of_a_partly_filled_order_releases_only_the_unfilled_part(venue):
 
     venue.cancel(owner_of(ALICE), [placed.order_id])
 
-    assert venue.balance(ALICE, "COLLATERAL") == D("80")
+    assert venue.balance(ALICE, "COLLATERAL") == D("80")  # the maker pays no fee
     assert venue.balance(ALICE, "CONDITIONAL", yes) == D("40")
-    assert venue.balance(BOB, "COLLATERAL") == D("120")
+    assert venue.balance(BOB, "COLLATERAL") == D("120") - D("0.4")  # the taker's fee: 40 x 0.04 x 0.5 x 0.5
 
 
 def test_nobody_can_cancel_someone_elses_order(venue):
@@ -107,16 +107,16 @@ def test_cancel_all_and_cancel_market_only_touch_the_owners_matching_orders(venu
     assert venue.balance(ALICE, "COLLATERAL") == venue.balance(BOB, "COLLATERAL") == D("100")
 
 
-def test_gtd_order_expires_at_its_expiration_and_releases_its_reservation():
+def test_gtd_order_expires_a_minute_before_its_expiration_and_releases_its_reservation():
     venue, clock = quiet_venue(faucet="100")
     yes, _ = tokens(venue)
     expires = int(clock.now().timestamp()) + 120
     placed = venue.place(order(yes, "BUY", "0.10", "100", maker=ALICE, order_type="GTD", expiration=expires))
     assert venue.balance(ALICE, "COLLATERAL") == D("90")
 
-    clock.advance(timedelta(seconds=119))
+    clock.advance(timedelta(seconds=59))
     assert venue.get_order(placed.order_id).status == "LIVE"
-    clock.advance(timedelta(seconds=1))
+    clock.advance(timedelta(seconds=1))  # expiration - 60 s: the venue's safety margin
     assert venue.get_order(placed.order_id).status == "CANCELED"
     assert venue.balance(ALICE, "COLLATERAL") == D("100")
     with pytest.raises(VenueError, match="^invalid expiration$"):

@@ -10,6 +10,8 @@ import pytest
 from lt_pipeline.emulator.types import VenueError
 from lt_pipeline_tests.emulator.core_support import ALICE, BOB, D, order, owner_of, quiet_venue, tokens
 
+CAROL = "0xCa40100000000000000000000000000000000003"
+
 
 @pytest.fixture
 def venue():
@@ -26,8 +28,9 @@ def test_earlier_order_at_a_price_fills_first_and_better_price_beats_time(venue)
     first = venue.place(order(yes, "SELL", "0.55", "10", maker=ALICE))
     second = venue.place(order(yes, "SELL", "0.55", "10", maker=BOB))
     better = venue.place(order(yes, "SELL", "0.54", "10", maker=BOB))
+    venue.open_account(CAROL)  # a third party takes: nobody matches their own orders
 
-    result = venue.place(order(yes, "BUY", "0.55", "15", maker=BOB))
+    result = venue.place(order(yes, "BUY", "0.55", "15", maker=CAROL))
 
     trades = [venue.get_trade(t) for t in result.trade_ids]
     fills = [(f.order_id, f.matched_amount, f.price) for t in trades for f in t.maker_orders]
@@ -46,7 +49,8 @@ def test_taker_fills_at_the_makers_price_and_keeps_the_improvement(venue):
 
     assert result.status == "matched"
     assert (result.making_amount, result.taking_amount) == (D("4.00"), D("10"))
-    assert venue.balance(ALICE, "COLLATERAL") == before - D("4.00")
+    fee = D("10") * D("0.04") * D("0.40") * D("0.60")  # the taker's fee (politics, 0.04) at the fill price
+    assert venue.balance(ALICE, "COLLATERAL") == before - D("4.00") - fee
     assert venue.balance(ALICE, "CONDITIONAL", yes) == D("10")
     trade = venue.get_trade(result.trade_ids[0])
     assert (trade.side, trade.price, trade.size, trade.status) == ("BUY", D("0.40"), D("10"), "MATCHED")
@@ -106,7 +110,7 @@ def test_fak_fills_what_it_can_and_cancels_the_rest(venue):
     assert result.taking_amount == D("5")
     assert venue.book(yes).bids == ()  # the unfilled 3 did not rest
     assert venue.get_order(result.order_id).status == "MATCHED"
-    assert venue.balance(ALICE, "COLLATERAL") == D("1000") - D("2.50")  # nothing left reserved
+    assert venue.balance(ALICE, "COLLATERAL") == D("1000") - D("2.50") - D("0.05")  # + taker fee; nothing reserved
 
 
 def test_fak_with_nothing_to_match_is_refused(venue):
@@ -161,8 +165,8 @@ def test_buying_no_matches_a_resting_yes_bid_and_each_side_pays_its_own_price(ve
     assert (maker.order_id, maker.asset_id, maker.side, maker.price) == (bid.order_id, yes, "BUY", D("0.45"))
     assert venue.balance(ALICE, "CONDITIONAL", no) == D("10")
     assert venue.balance(BOB, "CONDITIONAL", yes) == D("10")
-    assert venue.balance(ALICE, "COLLATERAL") == D("994.50")
-    assert venue.balance(BOB, "COLLATERAL") == D("995.50")
+    assert venue.balance(ALICE, "COLLATERAL") == D("994.50") - D("0.099")  # the taker's fee: 10 x 0.04 x 0.55 x 0.45
+    assert venue.balance(BOB, "COLLATERAL") == D("995.50")  # the maker pays none
     assert venue.last_trade(no) == (D("0.55"), "BUY")
     assert venue.last_trade(yes) == (D("0.45"), "SELL")
 

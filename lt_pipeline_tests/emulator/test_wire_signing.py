@@ -35,7 +35,7 @@ def market(tick: str = "0.01", neg_risk: bool = False, min_size: str = "5") -> M
         condition_id="0x" + "ab" * 32, question_id="0x" + "cd" * 32, question="Q?", slug="q", category="politics",
         event_id="1", event_slug="e", tokens=(Token(TOKEN, "Yes", 0), Token("1" + TOKEN[1:], "No", 1)),
         neg_risk=neg_risk, neg_risk_market_id="", tick_size=Decimal(tick), min_order_size=Decimal(min_size),
-        fee_rate_bps=0, created_at=t0, end_date=t0,
+        created_at=t0, end_date=t0, fees_enabled=True, fee_rate=Decimal("0.04"), tags=("politics",),
     )
 
 

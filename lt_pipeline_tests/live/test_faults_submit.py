@@ -30,21 +30,19 @@ def by_id(session) -> dict:
     return {row.lt_order_id: row for row in session.lt_orders()}
 
 
-def test_refused_posts_are_never_arrived_and_never_sent_again(session):
+def test_refused_posts_are_sent_again_as_the_same_signed_order_and_placed_once(session):
     trader = PostsUnderFaults(session, every_other({"order_error_rate": 1.0}))
     run_ticks(session, trader)
-    unknown = session.unknown_outcomes(trader)
-    assert unknown and all("HTTP 500: could not insert order" in why for why in unknown.values())
-    assert any(r.outcome == Outcome.ACCEPTED for r in trader.results)
+    refused = trader.first_failed()
+    assert refused and all("HTTP 500: could not insert order" in why for why in refused.values())
+    final = trader.final_results()
+    assert all(final[oid].outcome == Outcome.ACCEPTED for oid in refused)  # the resend placed it
 
     audit = settle_and_audit(session)
-    orders = by_id(session)
-    for lt_order_id in unknown:
-        row = orders[lt_order_id]
-        assert row.status == OrderState.NEVER_ARRIVED.name and not session.venue_holds(row.order_id)
-    placed = [row for row in orders.values() if row.order_id and row.lt_order_id not in unknown]
-    assert placed and all(row.status in VENUE_STATES and session.venue_holds(row.order_id) for row in placed)
-    assert audit.venue_orders == len(placed) and audit.intents == len(placed) + len(unknown)
+    orders = {row.order_id: row for row in session.lt_orders() if row.order_id}
+    for order_id in refused:
+        assert orders[order_id].status in VENUE_STATES and session.venue_holds(order_id)
+    assert audit.venue_orders == audit.intents and audit.duplicate_orders == 0
     assert session.fault_counters()["faults"]["order_error"] == trader.faulted
 
 
@@ -69,19 +67,21 @@ def test_lost_replies_are_reconciled_to_the_venue_state_with_their_fills(session
     assert counters.get("lost_reply_drop", 0) + counters.get("lost_reply_error", 0) == trader.faulted
 
 
-def test_throttled_posts_stay_unknown_until_reconciled_and_are_not_retried(session):
+def test_throttled_posts_are_resent_after_retry_after_and_placed_once(session):
     trader = PostsUnderFaults(session, every_other({"throttle_rate": 1.0, "retry_after_seconds": 1}))
     run_ticks(session, trader)
-    unknown = session.unknown_outcomes(trader)
-    # A 429 proves nothing about the order: it is an unknown outcome, not a venue rejection.
-    assert unknown and all("HTTP 429" in why for why in unknown.values())
+    throttled = trader.first_failed()
+    # A 429 is an unknown outcome, never a venue rejection; the same signed order goes again.
+    assert throttled and all("HTTP 429" in why for why in throttled.values())
     assert not [r for r in trader.results if r.outcome == Outcome.REJECTED]
+    final = trader.final_results()
+    assert all(final[oid].outcome == Outcome.ACCEPTED for oid in throttled)
 
-    settle_and_audit(session)
-    orders = by_id(session)
-    for lt_order_id in unknown:
-        row = orders[lt_order_id]
-        assert row.status == OrderState.NEVER_ARRIVED.name and not session.venue_holds(row.order_id)
+    audit = settle_and_audit(session)
+    orders = {row.order_id: row for row in session.lt_orders() if row.order_id}
+    for order_id in throttled:
+        assert orders[order_id].status in VENUE_STATES and session.venue_holds(order_id)
+    assert audit.venue_orders == audit.intents and audit.duplicate_orders == 0
     counters = session.fault_counters()
     assert counters["faults"]["throttled"] == trader.faulted and counters["statuses"]["429"] == trader.faulted
 
@@ -94,7 +94,10 @@ def test_replies_slower_than_the_client_waits_end_in_the_venue_state(session):
     trader = PostsUnderFaults(session, faults_for, client_timeout=0.3)
     run_ticks(session, trader)
     unknown = session.unknown_outcomes(trader)
-    assert unknown and all("transport error" in why for why in unknown.values())
+    lost = trader.first_failed()
+    assert lost and all("transport error" in why for why in lost.values())
+    # Sent again: placed by the resend, or refused as a duplicate when the slow first copy had arrived.
+    assert all("transport error" in why or "Duplicated" in why for why in unknown.values())
     accepted = [r for r in trader.results if r.outcome == Outcome.ACCEPTED]
     assert accepted, "a reply slow but within the timeout is an ordinary answer"
 

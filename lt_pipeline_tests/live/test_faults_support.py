@@ -108,7 +108,7 @@ class FaultSession:
         """lt_order_id -> why, for every submit through `trader` whose outcome was unknown; each was
         recorded as such (an UNKNOWN decision) before reconciliation settled it."""
         by_hash = {row.order_id: row.lt_order_id for row in self.lt_orders() if row.order_id}
-        unknown = {by_hash[r.order_id]: r.reason for r in trader.results if r.outcome == Outcome.UNKNOWN}
+        unknown = {by_hash[r.order_id]: r.reason for r in trader.final_results().values() if r.outcome == Outcome.UNKNOWN}
         recorded = {row.lt_order_id for row in self.decisions("UNKNOWN")}
         assert set(unknown) <= recorded, "an unknown outcome was not recorded as UNKNOWN"
         return unknown
@@ -164,6 +164,17 @@ class PostsUnderFaults:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._trader, name)
+
+    def final_results(self) -> dict[str, SubmitResult]:
+        """Each order's last answer (a resend's, when it was sent again)."""
+        return {result.order_id: result for result in self.results}
+
+    def first_failed(self) -> dict[str, str]:
+        """order hash -> why, for every order whose first post got no answer (it was then resent)."""
+        first: dict[str, SubmitResult] = {}
+        for result in self.results:
+            first.setdefault(result.order_id, result)
+        return {oid: r.reason for oid, r in first.items() if r.outcome == Outcome.UNKNOWN}
 
     def submit(self, intents: list[SignedIntent]) -> list[SubmitResult]:
         from py_clob_client_v2.http_helpers import helpers
@@ -232,6 +243,17 @@ class KilledAtSubmit:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._trader, name)
+
+    def final_results(self) -> dict[str, SubmitResult]:
+        """Each order's last answer (a resend's, when it was sent again)."""
+        return {result.order_id: result for result in self.results}
+
+    def first_failed(self) -> dict[str, str]:
+        """order hash -> why, for every order whose first post got no answer (it was then resent)."""
+        first: dict[str, SubmitResult] = {}
+        for result in self.results:
+            first.setdefault(result.order_id, result)
+        return {oid: r.reason for oid, r in first.items() if r.outcome == Outcome.UNKNOWN}
 
     def submit(self, intents: list[SignedIntent]) -> list[SubmitResult]:
         if self._after_sending:

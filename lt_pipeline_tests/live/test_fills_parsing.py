@@ -13,6 +13,7 @@ import pytest
 from lt_pipeline.execution.fills import fill_metrics, fills_of, our_order_ids, state_change, venue_state
 from lt_pipeline.model.orders import FillStatus, OrderEvent, OrderState, next_state
 from lt_pipeline.model.reports import Resting
+from lt_pipeline.model.trading import FeeSchedule
 from lt_pipeline.venues.polymarket.models import BadPayload
 from lt_pipeline.venues.polymarket.reports import parse_each, parse_order, parse_trade, signed_order_facts
 from lt_pipeline_tests.venues.conftest import PAYLOADS
@@ -35,8 +36,14 @@ def test_a_trade_report_gives_the_takers_fill_and_each_makers_own():
     maker_id = "0xmaker02maker02maker02maker02maker02maker02maker02maker02maker02maker02"
     [maker] = fills_of(trade, {maker_id})
     assert (maker.side, maker.size, maker.fee_rate_bps, maker.trader_side) == ("SELL", D("5"), 10, "MAKER")
-    assert maker.fee_usd == D("5") * D("0.001") * D("0.5") * D("0.5")  # size x rate x p x (1 - p)
-    assert taker.fee_usd == 0
+    assert maker.fee_usd == 0  # makers pay no fee, whatever rate the trade reports on the leg
+    assert taker.fee_usd == 0  # the taker's reported rate is 0 bps
+    # With the market's schedule known: the taker pays shares x rate x (p(1-p))^exponent, the maker nothing.
+    schedule = FeeSchedule(True, D("0.072"), D("2"))
+    [taker] = fills_of(trade, {trade.taker_order_id}, {trade.token_id: schedule})
+    assert taker.fee_usd == D("25") * D("0.072") * (D("0.5") * D("0.5")) ** 2
+    [maker] = fills_of(trade, {maker_id}, {leg.token_id: schedule for leg in trade.maker_orders})
+    assert maker.fee_usd == 0
     assert our_order_ids(trade, "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc") == {trade.taker_order_id, maker_id}
 
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from lt_pipeline.clock import ensure_utc
-from lt_pipeline.model.trading import SIDES, Side  # noqa: F401  (re-exported for the parsers)
+from lt_pipeline.model.trading import SIDES, FeeSchedule, Side  # noqa: F401  (re-exported for the parsers)
 
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
@@ -208,6 +208,7 @@ class MarketInfo:
     accepting_orders: bool
     tokens: tuple[TokenInfo, ...]
     resolution: Resolution | None = None
+    fee_schedule: FeeSchedule | None = None  # None when the source says nothing about fees
 
     def token(self, token_id: str) -> TokenInfo | None:
         return next((t for t in self.tokens if t.token_id == token_id), None)

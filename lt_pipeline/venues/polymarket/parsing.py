@@ -19,6 +19,7 @@ from lt_pipeline.venues.polymarket.models import (
     BadPayload,
     BookLevel,
     BookSnapshot,
+    FeeSchedule,
     MarketInfo,
     RejectedRecord,
     Resolution,
@@ -244,22 +245,60 @@ def _resolution_from_payouts(
     return None
 
 
+# Taker fee rates by category, for a market that says fees are on without its schedule (2026 rates).
+CATEGORY_FEE_RATES = {
+    "crypto": Decimal("0.072"), "sports": Decimal("0.03"), "politics": Decimal("0.04"), "finance": Decimal("0.04"),
+    "geopolitics": Decimal("0"),
+}
+# Tags that name a category; a market's first such tag (its own, then its events') is its category.
+KNOWN_CATEGORIES = ("crypto", "sports", "politics", "finance", "geopolitics", "economy", "tech", "culture",
+                    "weather", "business", "science")
+
+
+def _fee_schedule(record: Mapping[str, Any], category: str) -> FeeSchedule | None:
+    """The taker fee schedule from Gamma (`feesEnabled`, `feeSchedule {rate, exponent}`) or the CLOB
+    (`fd {r, e}` of /clob-markets, else `taker_base_fee`); None when the record says nothing of fees."""
+    schedule = record.get("feeSchedule")
+    compact = record.get("fd")
+    enabled = record.get("feesEnabled")
+    if isinstance(schedule, Mapping) and schedule.get("rate") is not None:
+        rate = _number(schedule, "rate", to_size)
+        exponent = _number(schedule, "exponent", to_size) if schedule.get("exponent") is not None else ONE
+        return FeeSchedule(enabled is not False and rate > ZERO, rate, exponent)
+    if isinstance(compact, Mapping) and compact.get("r") is not None:
+        rate = _number(compact, "r", to_size)
+        exponent = _number(compact, "e", to_size) if compact.get("e") is not None else ONE
+        return FeeSchedule(rate > ZERO, rate, exponent)
+    if enabled is None and record.get("taker_base_fee") is not None:
+        enabled = _number(record, "taker_base_fee", to_size) > ZERO
+    if enabled is None:
+        return None
+    if not enabled:
+        return FeeSchedule(False, ZERO, ONE)
+    fee_type = str(record.get("feeType") or "").split("_")[0].lower()
+    rate = CATEGORY_FEE_RATES.get(fee_type, CATEGORY_FEE_RATES.get(category.lower(), Decimal("0.04")))
+    return FeeSchedule(rate > ZERO, rate, ONE)
+
+
 def _tag_label(tag: object) -> str | None:
     label = tag.get("label") if isinstance(tag, Mapping) else tag
     return label.strip() if isinstance(label, str) and label.strip() else None
 
 
 def _category(record: Mapping[str, Any]) -> str:
-    """`category`, else the first tag's label; Gamma markets embedded in events fall back to the event's."""
+    """`category` when the record has one (older Gamma); else, since 2026 Gamma markets carry neither
+    category nor tags, the first tag naming a known category among the market's own tags (the CLOB
+    market's) and then its events' tags; else the first tag's label."""
     sources = [record] + [e for e in record.get("events") or [] if isinstance(e, Mapping)]
     for source in sources:
         category = source.get("category")
         if isinstance(category, str) and category.strip():
             return category.strip()
-        for tag in source.get("tags") or []:
-            if label := _tag_label(tag):
-                return label
-    return UNCATEGORISED
+    labels = [label for source in sources for tag in source.get("tags") or [] if (label := _tag_label(tag))]
+    for label in labels:
+        if label.lower() in KNOWN_CATEGORIES:
+            return label
+    return labels[0] if labels else UNCATEGORISED
 
 
 # --- Gamma markets ------------------------------------------------------------------------------------
@@ -329,6 +368,7 @@ def parse_gamma_market(market: Mapping[str, Any]) -> MarketInfo:
         accepting_orders=_flag(market, "acceptingOrders", False),
         tokens=tokens,
         resolution=gamma_resolution(market, tokens),
+        fee_schedule=_fee_schedule(market, _category(market)),
     )
 
 
@@ -389,6 +429,7 @@ def parse_clob_market(market: Mapping[str, Any]) -> MarketInfo:
         accepting_orders=_flag(market, "accepting_orders", False),
         tokens=tokens,
         resolution=clob_resolution(market, tokens),
+        fee_schedule=_fee_schedule(market, _category(market)),
     )
 
 

@@ -87,11 +87,13 @@ def parse_trade(raw: object) -> VenueTrade:
     trader_side = (_optional_text(record, "trader_side") or "TAKER").upper()
     if trader_side not in ("TAKER", "MAKER"):
         raise BadPayload(f"trader_side: expected TAKER or MAKER, got {trader_side!r}")
+    token_id = _token_id(record.get("asset_id"), "asset_id")
+    side = _side(record, "side")
     return VenueTrade(
         trade_id=_text(record, "id"),
         taker_order_id=_text(record, "taker_order_id").lower(),
-        token_id=_token_id(record.get("asset_id"), "asset_id"),
-        side=_side(record, "side"),
+        token_id=token_id,
+        side=side,
         price=_number(record, "price", to_price),
         size=_number(record, "size", to_size),
         fee_rate_bps=_bps(record, "fee_rate_bps"),
@@ -99,25 +101,34 @@ def parse_trade(raw: object) -> VenueTrade:
         match_time=_time(record, "match_time"),
         trader_side=trader_side,
         transaction_hash=_optional_text(record, "transaction_hash"),
-        maker_orders=tuple(_maker_leg(leg, i) for i, leg in enumerate(legs)),
+        maker_orders=tuple(_maker_leg(leg, i, token_id, side) for i, leg in enumerate(legs)),
     )
 
 
-def _maker_leg(raw: object, index: int) -> MakerLeg:
+def _maker_leg(raw: object, index: int, taker_token: str, taker_side: Side) -> MakerLeg:
     where = f"maker_orders[{index}]"
     try:
         record = require_object(raw, where)
+        token_id = _token_id(record.get("asset_id"), "asset_id")
         return MakerLeg(
             order_id=_text(record, "order_id").lower(),
             maker_address=(_optional_text(record, "maker_address") or "").lower(),
-            token_id=_token_id(record.get("asset_id"), "asset_id"),
-            side=_side(record, "side"),
+            token_id=token_id,
+            side=_side(record, "side") if record.get("side") not in (None, "") else _maker_side(token_id, taker_token, taker_side),
             price=_number(record, "price", to_price),
             matched_amount=_number(record, "matched_amount", to_size),
             fee_rate_bps=_bps(record, "fee_rate_bps"),
         )
     except BadPayload as error:
         raise BadPayload(f"{where}.{error.message}") from None
+
+
+def _maker_side(maker_token: str, taker_token: str, taker_side: Side) -> Side:
+    """A maker leg the venue sent without its side: against the taker's own token it took the other
+    side; on the complementary token (a match that mints or merges) it took the same side."""
+    if maker_token == taker_token:
+        return "SELL" if taker_side == "BUY" else "BUY"
+    return taker_side
 
 
 def signed_order_facts(signed_order_json: str) -> SignedOrderFacts:

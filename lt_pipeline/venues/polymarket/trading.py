@@ -18,6 +18,8 @@ from typing import Any
 from py_clob_client_v2.client import ClobClient
 from py_clob_client_v2.clob_types import (
     ApiCreds,
+    AssetType,
+    BalanceAllowanceParams,
     CreateOrderOptions,
     MarketOrderArgsV2,
     OrderArgsV2,
@@ -31,6 +33,7 @@ from py_clob_client_v2.order_utils.model.order_data_v2 import order_to_json_v2
 
 from lt_pipeline.clock import to_unix
 from lt_pipeline.model.plan import OrderPlan
+from lt_pipeline.money import USDC_UNIT
 from lt_pipeline.model.reports import ReadResult, SignedIntent, SubmitResult, VenueOrder
 from lt_pipeline.model.reports import SubmitOutcome as Outcome
 from lt_pipeline.venues.polymarket.models import VenueRejected, VenueUnavailable
@@ -166,6 +169,18 @@ class ClobTrader:
             raise _read_error(error, "open orders") from None
         return ReadResult(*parse_each(raws, parse_order, "open order"))
 
+    def collateral_balance(self) -> Decimal:
+        """The collateral (USD) the venue lets new orders of this user spend: its balance less what open
+        orders reserve."""
+        try:
+            answer = self.client.get_balance_allowance(BalanceAllowanceParams(asset_type=AssetType.COLLATERAL))
+        except PolyApiException as error:
+            raise _read_error(error, "balance") from None
+        balance = _amount(answer.get("balance") if isinstance(answer, dict) else None)
+        if balance is None:
+            raise VenueUnavailable(f"balance: unexpected answer {str(answer)[:120]}")
+        return balance / USDC_UNIT
+
     def cancel(self, order_ids: list[str]) -> tuple[list[str], dict[str, str]]:
         if not order_ids:
             return [], {}
@@ -194,8 +209,23 @@ def _error_text(error: PolyApiException) -> str:
 def _failed_submission(order_id: str, error: PolyApiException) -> SubmitResult:
     status, text = error.status_code, _error_text(error)
     if status is None or status == 429 or (status >= 500 and not text.startswith(REFUSING_503)):
-        return SubmitResult(order_id, Outcome.UNKNOWN, reason=f"HTTP {status or 'transport error'}: {text}")
+        # Not received, or received with the reply lost: either way the same signed order may go again
+        # (a copy the venue holds is refused as a duplicate).
+        return SubmitResult(order_id, Outcome.UNKNOWN, reason=f"HTTP {status or 'transport error'}: {text}",
+                            retry_after=_retry_after(error))
     return SubmitResult(order_id, Outcome.REJECTED, reason=text)
+
+
+def _retry_after(error: PolyApiException) -> float:
+    """The venue's `retry_after_seconds` when its error body has one (the client keeps no headers);
+    else a second for a 429 and half a second for anything else."""
+    body = error.error_msg
+    if isinstance(body, dict):
+        try:
+            return max(0.0, float(body.get("retry_after_seconds")))
+        except (TypeError, ValueError):
+            pass
+    return 1.0 if error.status_code == 429 else 0.5
 
 
 def _per_order_result(order_id: str, reply: Any) -> SubmitResult:
