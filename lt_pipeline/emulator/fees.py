@@ -26,8 +26,8 @@ is 1 unless a scenario or `POST /admin/fee-schedule` sets another.
 Rounding: the exact Decimal product is rounded DOWN to 5 decimal places (0.00001 pUSD), per trade.
 That is how NautilusTrader's Polymarket adapter says the venue charges ("floored to 5 decimal places,
 matching the venue charge", `compute_commission`); it is also a whole number of the collateral's
-6-decimal units, so balances stay exact. Whole-number exponents are exact; a fractional one is
-computed in Decimal's 28-digit context before the same rounding.
+6-decimal units, so balances stay exact. Exponents are whole numbers (1 to 10), so the product before
+rounding is exact too.
 
 Rates are whole basis points (a rate of 0.072 is 720 bps), which is how the CLOB shows them
 (`taker_base_fee`, `/fee-rate`'s `base_fee`, a trade's `fee_rate_bps`).
@@ -87,10 +87,11 @@ def check_rate(rate: Decimal, name: str = "rate") -> Decimal:
 
 
 def check_exponent(exponent: Decimal, name: str = "exponent") -> Decimal:
-    """A fee-curve exponent: above 0 and at most 10. Raises ValueError."""
-    if not isinstance(exponent, Decimal) or not exponent.is_finite() or not ZERO < exponent <= 10:
-        raise ValueError(f"{name}: expected an exponent above 0 and at most 10, got {exponent!r}")
-    return exponent
+    """A fee-curve exponent: a whole number from 1 to 10 (the venue's curves use 1 and 2). Raises ValueError."""
+    if (not isinstance(exponent, Decimal) or not exponent.is_finite() or not ONE <= exponent <= 10
+            or exponent != exponent.to_integral_value()):
+        raise ValueError(f"{name}: expected a whole-number exponent from 1 to 10, got {exponent!r}")
+    return exponent.to_integral_value()
 
 
 def rate_bps(rate: Decimal) -> int:
@@ -103,8 +104,6 @@ def taker_fee(shares: Decimal, price: Decimal, rate: Decimal, exponent: Decimal 
     if not rate or not shares:
         return ZERO
     with localcontext() as context:
-        context.prec = 100  # wide enough that a whole exponent up to 10 stays exact
-        curve = price * (ONE - price)
-        whole = exponent == exponent.to_integral_value()
-        factor = curve ** int(exponent) if whole else curve ** exponent
+        context.prec = 200  # wide enough that every product below is exact
+        factor = (price * (ONE - price)) ** int(exponent)
         return (shares * rate * factor).quantize(FEE_QUANTUM, rounding=ROUND_DOWN)

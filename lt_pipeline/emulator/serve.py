@@ -1,9 +1,11 @@
 """Run the emulator's HTTP server: `serve_forever` in the foreground (what `lt emulator serve`, in
 tools/emulator_serve.py, calls), or `start_in_thread` for tests and the headless demo
-(same process, usually a simulated clock)."""
+(same process, usually a simulated clock). Given a state folder (`persistence.StateDir`), either
+snapshots the state every few seconds while serving and once more when it stops."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -13,7 +15,9 @@ from typing import Any
 import uvicorn
 
 from ..clock import Clock, SystemClock
+from .auth import ApiKeyStore
 from .faults import FaultInjector
+from .persistence import DEFAULT_INTERVAL_S, Snapshotter, StateDir
 from .server import build_app, build_context
 from .wire import WireContext, WireOptions
 
@@ -28,6 +32,7 @@ class RunningEmulator:
     ctx: WireContext
     _server: uvicorn.Server
     _thread: threading.Thread
+    snapshots: Snapshotter | None = None  # set when serving with a state folder
 
     @property
     def venue(self) -> Any:
@@ -38,10 +43,18 @@ class RunningEmulator:
         return self.ctx.faults
 
     def stop(self, wait: bool = True) -> None:
-        """Ask the server to exit; with `wait`, return once it has (up to ~0.1 s for its next tick)."""
+        """Ask the server to exit; with `wait`, return once it has (up to ~0.1 s for its next tick).
+        With a state folder, the final snapshot is written (after the server has stopped, when
+        waiting) and the folder released."""
         self._server.should_exit = True
         if wait:
             self._thread.join(timeout=10)
+        if self.snapshots is not None:
+            snapshots, self.snapshots = self.snapshots, None
+            try:
+                snapshots.stop()
+            finally:
+                snapshots.state.release()
 
     def __enter__(self) -> RunningEmulator:
         return self
@@ -91,26 +104,73 @@ def start_in_thread(
     clock: Clock | None = None,
     options: WireOptions | None = None,
     key_seed: int = 0,
+    keys: ApiKeyStore | None = None,
+    funders: dict[str, str] | None = None,
+    state: StateDir | None = None,
+    snapshot_interval_s: float = DEFAULT_INTERVAL_S,
 ) -> RunningEmulator:
-    """Serve `venue` from a daemon thread on a free loopback port (port 0) and return once it listens."""
-    ctx = build_context(venue, clock=clock, faults=faults, key_seed=key_seed, options=options)
+    """Serve `venue` from a daemon thread on a free loopback port (port 0) and return once it listens.
+    `keys`/`funders` come from a resumed snapshot; `state` (acquired) gets snapshots while serving."""
+    ctx = build_context(venue, clock=clock, faults=faults, key_seed=key_seed, options=options, keys=keys, funders=funders)
     sock = bind_loopback(host, port)
     server = uvicorn.Server(_config(build_app(ctx)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="lt-emulator", daemon=True)
+    snapshots = Snapshotter(state.acquire(), ctx, snapshot_interval_s) if state is not None else None
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
+            if state is not None:
+                state.release()
             raise RuntimeError("the emulator's server thread did not start")
         time.sleep(0.002)
-    return RunningEmulator(url=url_of(sock), ctx=ctx, _server=server, _thread=thread)
+    if snapshots is not None:
+        snapshots.start()
+    return RunningEmulator(url=url_of(sock), ctx=ctx, _server=server, _thread=thread, snapshots=snapshots)
 
 
-def serve_forever(venue: Any, sock: socket.socket, *, faults: FaultInjector | str | None = None, key_seed: int = 0) -> None:
-    """Serve `venue` in the foreground on a socket from `bind_loopback` until the process is stopped."""
-    ctx = build_context(venue, clock=venue_clock(venue), faults=faults, key_seed=key_seed)
+def serve_forever(
+    venue: Any,
+    sock: socket.socket,
+    *,
+    faults: FaultInjector | str | None = None,
+    key_seed: int = 0,
+    options: WireOptions | None = None,
+    keys: ApiKeyStore | None = None,
+    funders: dict[str, str] | None = None,
+    state: StateDir | None = None,
+    snapshot_interval_s: float = DEFAULT_INTERVAL_S,
+) -> None:
+    """Serve `venue` in the foreground on a socket from `bind_loopback` until the process is stopped
+    (SIGINT or SIGTERM: the server drains, then, with a state folder, the last snapshot is written)."""
+    ctx = build_context(venue, clock=venue_clock(venue), faults=faults, key_seed=key_seed, options=options,
+                        keys=keys, funders=funders)
     server = uvicorn.Server(_config(build_app(ctx), quiet=True))
-    server.run(sockets=[sock])
+    snapshots = Snapshotter(state.acquire(), ctx, snapshot_interval_s).start() if state is not None else None
+    restore = _exit_on_sigterm()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        try:
+            if snapshots is not None and not snapshots.stop():
+                print(f"lt emulator: the last snapshot to {snapshots.state.path} failed: {snapshots.last_error}", flush=True)
+        finally:
+            if snapshots is not None:
+                snapshots.state.release()
+            restore()
+
+
+def _exit_on_sigterm() -> Any:
+    """uvicorn re-raises the SIGTERM it caught once it has drained; make that a SystemExit (so
+    `finally` blocks run and the last snapshot is written) rather than the default instant death."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def exit_now(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, exit_now)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def venue_clock(venue: Any) -> Clock:

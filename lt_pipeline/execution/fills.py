@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list, well inside every engine's limit
 VENUE_MATCHED = "MATCHED"  # the venue's order status once its full size matched
+VENUE_CANCELED = "CANCELED"
+VENUE_OPEN = ("LIVE", "DELAYED", "UNMATCHED")
 
 
 # --- our fills in a trade ----------------------------------------------------------------------------
@@ -328,7 +330,7 @@ def _update_one(journal: Journal, row, metrics: FillMetrics, resting: Resting | 
     now = journal.now
     current = OrderState(row["status"])
     order_size = row["original_size"]
-    _agree_order_row(journal.connection, row, metrics.executed_shares, now)
+    _agree_order_row(journal.connection, row, metrics.executed_shares, resting, now)
     target = venue_state(metrics.executed_shares, order_size, resting, current)
     change = state_change(current, target, failed=bool(failed))
     values = _execution_values(row, metrics, order_size)
@@ -364,9 +366,10 @@ def _update_one(journal: Journal, row, metrics: FillMetrics, resting: Resting | 
     _update_quality(journal.connection, row, values, now)
 
 
-def _agree_order_row(connection: Connection, row, executed: Decimal, now: datetime) -> None:
+def _agree_order_row(connection: Connection, row, executed: Decimal, resting: Resting | None, now: datetime) -> None:
     """The `orders` row says what the fills say: a FOK/FAK (no venue record) matched what its fills
-    count; a record read before its last trades is raised to them, and called MATCHED once full."""
+    count; a record read before its last trades is raised to them, and called MATCHED once full; an
+    order the venue no longer keeps (finished, its record empty) is MATCHED or CANCELED by its fills."""
     matched = row["venue_size_matched"]
     if row["venue_order_type"] in MARKET_ORDER_TYPES:
         matched = executed
@@ -375,6 +378,8 @@ def _agree_order_row(connection: Connection, row, executed: Decimal, now: dateti
     status = row["venue_status"]
     if matched >= row["original_size"] > ZERO:
         status = VENUE_MATCHED
+    elif resting == Resting.DONE and status in VENUE_OPEN:
+        matched, status = executed, VENUE_CANCELED
     if matched != row["venue_size_matched"] or status != row["venue_status"]:
         connection.execute(
             update(orders).where(orders.c.order_id == row["order_id"]).values(size_matched=matched, status=status, updated_at=now)

@@ -164,6 +164,7 @@ class OrderRecords:
         self._bad_records = bad_records
         self.records: dict[str, VenueOrder | None] = {}
         self.unreadable: dict[str, str] = {}
+        self.listed: set[str] | None = None  # every open order of the user, once listed
 
     def read_open(self) -> dict[str, VenueOrder]:
         """List the open orders (a failure raises: without it nothing about the user can be judged)."""
@@ -171,6 +172,7 @@ class OrderRecords:
         self._bad_records += listing.bad_records
         listed = {record.order_id: record for record in listing.records}
         self.records.update(listed)
+        self.listed = set(listed)
         return listed
 
     def read(self, order_ids: Iterable[str], *, again: bool = False) -> None:
@@ -189,12 +191,19 @@ class OrderRecords:
         return self.records.get(order_id)
 
     def resting(self, order_id: str, order_type: str | None) -> Resting | None:
-        """Where the order stands; None when unknown (a GTC not read, unreadable, or without a record)."""
+        """Where the order stands; None when unknown (unreadable, or not listed and not read)."""
         record = self.records.get(order_id)
         if record is not None:
             return record.resting
         # A FOK/FAK never rests, and the venue keeps no readable record of one.
-        return Resting.DONE if order_type in MARKET_ORDER_TYPES else None
+        if order_type in MARKET_ORDER_TYPES:
+            return Resting.DONE
+        # The venue answers nothing for a finished order (filled or cancelled), as for a FOK. The open
+        # listing holds every open order of ours, so an order it lacks whose record is empty is off the
+        # book: its fills say whether it filled or was cancelled.
+        if self.listed is not None and order_id not in self.listed and order_id in self.records:
+            return Resting.DONE
+        return None
 
 
 class _UserSync:

@@ -1,5 +1,6 @@
 """`lt run`: the embedded stack in one command — ledger migrations, the local emulator (embedded
-default only), the Dagster webserver on 127.0.0.1:3000 and the Dagster daemon; Ctrl-C stops them all."""
+default only; its state kept in LT_STATE_DIR/emulator/ and resumed on the next run), the Dagster
+webserver on 127.0.0.1:3000 and the Dagster daemon; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -19,6 +20,23 @@ from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+EMULATOR_STATE = "emulator"  # under the state folder (LT_STATE_DIR)
+
+
+def emulator_state_dir(settings: Settings) -> Path:
+    """Where the embedded emulator keeps its state between runs."""
+    return settings.state_dir / EMULATOR_STATE
+
+
+def emulator_command(settings: Settings, bin_dir: Path, *, fresh: bool = False) -> list[str]:
+    """The `lt emulator serve` command line of the embedded stack."""
+    command = [
+        str(bin_dir / "lt"), "emulator", "serve",
+        "--host", settings.emulator_host, "--port", str(settings.emulator_port),
+        "--seed", str(settings.emulator_seed),
+        "--state-dir", str(emulator_state_dir(settings)),
+    ]
+    return command + (["--fresh"] if fresh else [])
 
 
 def _workspace_file(settings: Settings) -> Path:
@@ -52,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="webserver address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="webserver port (default 3000)")
     parser.add_argument("--no-emulator", action="store_true", help="do not start the local emulator")
+    parser.add_argument(
+        "--fresh-emulator", action="store_true",
+        help="discard the emulator's saved state (LT_STATE_DIR/emulator) and start it anew; the ledger keeps its "
+             "records, which the new venue will not know",
+    )
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -73,16 +96,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if settings.is_embedded and not args.no_emulator:
-            emulator = start(
-                "emulator",
-                [
-                    str(bin_dir / "lt"), "emulator", "serve",
-                    "--host", settings.emulator_host, "--port", str(settings.emulator_port),
-                    "--seed", str(settings.emulator_seed),
-                ],
-            )
+            emulator = start("emulator", emulator_command(settings, bin_dir, fresh=args.fresh_emulator))
             _wait_until_up(f"{settings.clob_host}/ok", emulator, "the emulator")
-            print(f"emulator serving on {settings.clob_host}", flush=True)
+            print(f"emulator serving on {settings.clob_host} (state in {emulator_state_dir(settings)})", flush=True)
         start("daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace])
         webserver = start(
             "webserver",

@@ -220,7 +220,8 @@ def test_admin_sets_rates_and_turns_fees_off_and_on(world):
     buy(client, token, 0.52, 10)
     assert collateral(client) == D("994.8") - D("5.2") - D("0.1248")  # 10 x 0.05 x 0.52 x 0.48
     for bad, text in (({"rate": "1.5"}, "rate: expected a fee rate"), ({"rate": "0.00005"}, "whole basis points"),
-                      ({"exponent": 0}, "exponent: expected an exponent above 0"), ({"enabled": "yes"}, "enabled:")):
+                      ({"exponent": 0}, "exponent: expected a whole-number exponent"),
+                      ({"exponent": "1.5"}, "whole-number exponent"), ({"enabled": "yes"}, "enabled:")):
         response = httpx.post(f"{world.url}/admin/fee-schedule", json={"condition_id": market.condition_id, **bad})
         assert response.status_code == 400 and text in response.json()["error"]
     missing = httpx.post(f"{world.url}/admin/fee-schedule", json={"condition_id": "0x" + "00" * 32, "rate": "0.01"})
@@ -265,3 +266,26 @@ def test_a_failed_trade_gives_the_taker_its_fee_back(world):
     world.admin("advance", seconds=60)
     assert client.get_trades()[0]["status"] == "FAILED"
     assert collateral(client) == D("1000") and shares(client, token) == D("0")
+
+
+def test_a_scenario_sets_tags_and_a_markets_own_fee_schedule():
+    from lt_pipeline.clock import SimulatedClock
+    from lt_pipeline.emulator.scenario import ScenarioError
+    from lt_pipeline.emulator.venue import Venue
+
+    from .fixtures import EMULATOR_START
+
+    scenario = Scenario.from_dict({"markets": [
+        {"question": "BTC Up or Down in 15 minutes?", "end_in_minutes": 15, "category": "crypto",
+         "tags": ["Crypto", "Up or Down"], "fee_rate": "0.25", "fee_exponent": 2},
+        {"question": "Will it rain in London?", "end_in_minutes": 90, "category": "weather", "fees_enabled": False},
+        {"question": "Will anything happen?", "end_in_minutes": 90, "category": "other"},
+    ], "random_traders": 0})
+    short, rain, other = Venue(SimulatedClock(EMULATOR_START), scenario=scenario, paused=True).markets()
+    assert (short.fees_enabled, short.fee_rate, short.fee_exponent) == (True, D("0.25"), D("2"))
+    assert short.tags == ("crypto", "Crypto", "Up or Down")
+    assert (rain.fees_enabled, rain.fee_rate, rain.fee_rate_bps) == (False, D("0.05"), 0)
+    assert (other.fees_enabled, other.fee_rate) == (True, D("0.05"))  # an unlisted category: 0.05
+    for bad in ({"fee_rate": "2"}, {"fee_exponent": "0.5"}, {"fees_enabled": "no"}, {"tags": "Crypto"}):
+        with pytest.raises(ScenarioError):
+            Scenario.from_dict({"markets": [{"question": "Q?", "end_in_minutes": 5, **bad}]})

@@ -253,3 +253,21 @@ def test_a_placed_order_reads_on_its_own_with_the_seeds_columns(live):
         estimate = quality[order.lt_order_id].estimated_fill_price
         assert estimate is not None and estimate == estimate.quantize(Decimal("0.000001"))  # fixed precision
     assert twin.last_sync_time == live.harness.clock.now() and twin.wallet_address == live.trader.funder.lower()
+
+
+def test_signals_older_than_the_strategys_age_limit_are_skipped_as_stale(live):
+    engine = live.harness.engine
+    strategy = add_strategy(engine, live.harness.clock.now(), max_signal_age_seconds=30)
+    live.tick()
+    now = live.harness.clock.now()
+    traded = {f.order_id: f.source_traded_at for f in ft_orders_of(engine, "FT_TEST_FIXED")}
+    orders = live.lt_orders(strategy)
+    old = [o for o in orders if (now - traded[o.ft_order_id]).total_seconds() > 30]
+    assert old and all(o.status == "SKIPPED" and o.decision_reason == "stale_signal" for o in old)
+    assert all(o.decision_reason != "stale_signal" for o in orders if o not in old)
+    with engine.connect() as connection:
+        entry = history(connection, old[0].lt_order_id)[0]
+    assert "over the 30 s this strategy copies" in entry.reason and entry.detail["traded_at"]
+    fresh = add_strategy(engine, live.harness.clock.now(), wallet="FT_TEST_FIXED", user="u2", strategy_id="LT_FRESH")
+    live.tick()
+    assert any(o.order_id for o in live.lt_orders(fresh))  # the default 5 minutes lets them through

@@ -1,41 +1,45 @@
-"""Signal-driven execution: a sensor that sees a tracked trader's new trade on the Data API starts
-the execution job within seconds instead of waiting for the 2-minute schedule."""
+"""Signal-driven execution: a sensor that polls tracked traders on the Data API, a rotating batch per
+evaluation within the venue's quotas, and starts the execution job within seconds when one of them
+traded since the ledger last read them, instead of waiting for the 2-minute schedule."""
+
+import json
 
 import dagster as dg
 
 from lt_pipeline.defs import jobs
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, VenueResource
+from lt_pipeline.ingest.detection import PollPlan, detect, seen_until
 from lt_pipeline.ingest.source_trades import active_traders
-from lt_pipeline.venues.polymarket.models import VenueError
 
-RECENT = 200
+INTERVAL_SECONDS = 5
 
 
 @dg.sensor(
     job=jobs.execution_job,
-    minimum_interval_seconds=5,
+    minimum_interval_seconds=INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts the execution job when a tracked trader trades (run key = the newest trade seen).",
+    description="Polls a rotating batch of tracked traders within the Data API's quota and starts the "
+    "execution job when one traded (run key = the trader and their newest trade).",
 )
 def new_signals_sensor(
     context: dg.SensorEvaluationContext, ledger: LedgerResource, venue: VenueResource, clock: ClockResource
 ):
-    tracked = set(active_traders(ledger.engine))
-    if not tracked:
+    traders = sorted(active_traders(ledger.engine))
+    if not traders:
         return dg.SkipReason("no tracked traders yet")
-    try:
-        trades, _ = venue.data_api(clock.clock).recent_trades(limit=RECENT)
-    except VenueError as error:
-        return dg.SkipReason(f"Data API unavailable: {error.message}")
-    ours = [t for t in trades if t.trader_address in tracked]
-    if not ours:
-        return dg.SkipReason("no recent trades of tracked traders")
-    newest = max(ours, key=lambda t: (t.traded_at, t.source_trade_id))
-    marker = f"{newest.traded_at.isoformat()}|{newest.source_trade_id}"
-    if context.cursor is not None and marker <= context.cursor:
-        return dg.SkipReason("no new trades of tracked traders")
+    state = json.loads(context.cursor) if context.cursor and context.cursor.startswith("{") else {}
+    plan = PollPlan.within_quota(len(traders), INTERVAL_SECONDS)
+    found = detect(venue.data_api(clock.clock), traders, seen_until(ledger.engine), state.get("offset", 0), plan.batch)
+    requested = state.get("requested", {})
+    new = {t: at.isoformat() for t, at in found.traded.items() if requested.get(t, "") < at.isoformat()}
+    cursor = {"offset": found.next_offset, "requested": {**requested, **new}}
+    if not new:
+        context.update_cursor(json.dumps(cursor))
+        why = f"; {len(found.failed)} not polled ({next(iter(found.failed.values()))})" if found.failed else ""
+        return dg.SkipReason(f"polled {len(found.polled)} of {len(traders)} tracked traders: no new trades{why}")
     if jobs.run_in_flight(context.instance, jobs.execution_job.name):
         # Leave the cursor where it was: the next evaluation asks again once the run is done.
         return dg.SkipReason("an execution run is in flight; it or the next one will pick these up")
-    context.update_cursor(marker)
-    return dg.RunRequest(run_key=f"signals-{marker}", tags={"lt/trigger": "new_signals"})
+    context.update_cursor(json.dumps(cursor))
+    marker = max(new.items(), key=lambda item: item[1])
+    return dg.RunRequest(run_key=f"signals-{marker[1]}|{marker[0]}", tags={"lt/trigger": "new_signals"})

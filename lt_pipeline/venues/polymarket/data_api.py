@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from lt_pipeline.clock import Clock, ensure_utc, system_clock, to_unix
+from lt_pipeline.venues.polymarket.quotas import limiter
 from lt_pipeline.venues.polymarket.http import JsonService, Sleep
 from lt_pipeline.venues.polymarket.models import (
     BadPayload,
@@ -48,12 +49,15 @@ class DataApiClient:
         sleep: Sleep = time.sleep,
         page_size: int = 500,
         max_retries: int = 5,
+        rate_limited: bool = True,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size: expected 1 to {MAX_PAGE_SIZE}, got {page_size}")
         self._service = JsonService("data api", base_url, http=http, sleep=sleep, max_retries=max_retries)
         self._clock = clock
         self.page_size = page_size
+        # The published quotas, kept here: a poll waits for room instead of spending requests on 429s.
+        self._limits = {route: limiter(base_url, route) for route in ("", "/trades", "/positions")} if rate_limited else {}
 
     def trades_of(
         self, trader: str, *, since: datetime | None = None
@@ -97,7 +101,7 @@ class DataApiClient:
         offset = 0
         while offset <= MAX_OFFSET:
             params = {"user": trader, "sizeThreshold": 0, "limit": POSITIONS_PAGE_SIZE, "offset": offset}
-            rows = self._service.get_list("/positions", params)
+            rows = self._get("/positions", params)
             page, bad = parse_records(rows, parse_data_api_position, source=POSITIONS_SOURCE, seen_at=self._clock.now())
             positions += page
             rejected += bad
@@ -107,8 +111,22 @@ class DataApiClient:
         self._log_rejections(rejected, f"positions of {trader}")
         return positions, rejected
 
+    def newest_trade_of(self, trader: str) -> SourceTrade | None:
+        """The trader's most recent trade (one request), for detection; None when it has none."""
+        trader = normalise_address(trader, "trader")
+        rows = self._get("/trades", {"user": trader, "takerOnly": "false", "limit": 1, "offset": 0})
+        trades, _ = parse_records(rows, parse_data_api_trade, source=TRADES_SOURCE, seen_at=self._clock.now())
+        trades = [t for t in trades if t.trader_address == trader]
+        return max(trades, key=lambda t: t.traded_at) if trades else None
+
     def close(self) -> None:
         self._service.close()
+
+    def _get(self, route: str, params: dict[str, Any]) -> list[Any]:
+        for key in ("", route):
+            if key in self._limits:
+                self._limits[key].acquire()
+        return self._service.get_list(route, params)
 
     # --- paging ---------------------------------------------------------------------------------
 
@@ -125,7 +143,7 @@ class DataApiClient:
             params = {**query, "limit": page_size, "offset": offset}
             if end is not None:
                 params["end"] = end
-            rows = self._service.get_list("/trades", params)
+            rows = self._get("/trades", params)
             page_trades, page_rejected = parse_records(rows, parse, source=TRADES_SOURCE, seen_at=self._clock.now())
             for trade in page_trades:
                 trades.setdefault(trade.source_trade_id, trade)

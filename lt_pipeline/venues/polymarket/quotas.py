@@ -1,0 +1,72 @@
+"""The Data API's published quotas, kept on our side: a sliding-window limiter per route that makes a
+caller wait for room rather than spend requests on 429s.
+
+Published limits (10-second sliding windows): the Data API as a whole 1,000 requests, `/trades` 200,
+`/positions` 150. We plan at a share of each (`SAFETY`) so a second process polling the same host
+still fits, and one process's limiters are shared by every client it builds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+WINDOW_SECONDS = 10.0
+SAFETY = 0.9
+PUBLISHED = {"": 1000, "/trades": 200, "/positions": 150}  # "" is the whole Data API
+
+
+@dataclass(frozen=True)
+class Quota:
+    requests: int
+    window_seconds: float = WINDOW_SECONDS
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.window_seconds
+
+
+def planned(route: str) -> Quota:
+    """The share of a route's published quota this process plans to use."""
+    return Quota(int(PUBLISHED.get(route, PUBLISHED[""]) * SAFETY))
+
+
+class SlidingWindow:
+    """At most `quota.requests` starts in any `quota.window_seconds`; `acquire` waits for room."""
+
+    def __init__(self, quota: Quota, *, now: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.quota = quota
+        self._now, self._sleep = now, sleep
+        self._starts: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.waited = 0.0  # seconds spent waiting for room, for the benchmark and the logs
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self._now()
+                while self._starts and now - self._starts[0] >= self.quota.window_seconds:
+                    self._starts.popleft()
+                if len(self._starts) < self.quota.requests:
+                    self._starts.append(now)
+                    return
+                wait = self.quota.window_seconds - (now - self._starts[0])
+            self._sleep(wait)
+            self.waited += wait
+
+
+_SHARED: dict[tuple[str, str], SlidingWindow] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def limiter(base_url: str, route: str) -> SlidingWindow:
+    """The process-wide limiter of one route of one host."""
+    key = (base_url.rstrip("/"), route)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = SlidingWindow(planned(route))
+        return _SHARED[key]
