@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..clock import Clock, SystemClock
+from ..clock import Clock, SimulatedClock
 
 DEFAULT_WINDOW_SECONDS = 10.0
 
@@ -88,7 +88,7 @@ def _key(name: str) -> str:
 
 def quota_time(clock: Clock | None) -> Callable[[], float]:
     """Seconds on the monotonic clock, plus the simulated time that has passed on a simulated clock."""
-    if clock is None or isinstance(clock, SystemClock):
+    if not isinstance(clock, SimulatedClock):
         return time.monotonic
     origin = clock.now()
 

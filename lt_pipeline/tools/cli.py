@@ -50,10 +50,12 @@ DELEGATED = {
     ("bench", "emulator"): ("lt_pipeline.tools.bench_emulator", "orders/s and latency of the emulator's order routes"),
     ("bench", "strategy"): ("lt_pipeline.tools.bench_strategy", "FT decisions for 1,000 wallets x 10,000 trades"),
     ("bench", "execution"): ("lt_pipeline.tools.bench_execution", "one tick placing 500 orders across 100 strategies"),
+    ("bench", "detection"): ("lt_pipeline.tools.bench_detection", "tracked traders covered per detection cycle within the Data API quotas, and the delay"),
     ("dagster-home", None): ("lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
     ("drill", "faults"): ("lt_pipeline.tools.fault_drill", "live trading against each emulator fault profile, with counts"),
     ("run", None): ("lt_pipeline.tools.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
     ("demo", None): ("lt_pipeline.tools.demo", "the headless demo on a simulated clock"),
+    ("reset", None): ("lt_pipeline.tools.reset", "start the embedded ledger, Dagster instance and emulator over from nothing"),
     ("strategy", None): ("lt_pipeline.tools.strategy_cli", "create, launch, pause, resume, edit, halt LT strategies"),
 }
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from py_clob_client_v2.clob_types import ApiCreds, AssetType, BalanceAllowanceParams, OrderArgsV2, OrderType
+from py_clob_client_v2.clob_types import ApiCreds, AssetType, BalanceAllowanceParams, OrderArgsV2, OrderPayload, OrderType
 from py_clob_client_v2.client import ClobClient
 from py_clob_client_v2.exceptions import PolyApiException
 
@@ -98,10 +98,12 @@ def test_orders_trades_balances_and_keys_survive_a_restart_and_fresh_starts_empt
         assert what_the_trader_sees(again, client, token) == before
         derived = ClobClient(again.url, chain_id=CHAIN_ID, key=test_private_key(1), use_server_time=True)
         assert derived.create_or_derive_api_key() == client.creds
-        # the venue carries on from where it was: the resting order can still fill, time still moves
-        again.admin("book", token_id=token, bids=[["0.40", "100"]], asks=[["0.44", "5"], ["0.45", "50"]])
+        # the venue carries on from where it was: the resting order's reservation is released by a
+        # cancel, and simulated time moves on from the saved instant
+        assert client.cancel_order(OrderPayload(orderID=resting["orderID"]))["canceled"] == [resting["orderID"]]
+        released = client.get_balance_allowance(BalanceAllowanceParams(asset_type=AssetType.COLLATERAL))["balance"]
+        assert Decimal(released) - Decimal(before["collateral"]) == Decimal("4.5") * 10**6  # 10 x 0.45 held for it
         again.admin("advance", seconds=120)
-        assert client.get_order(resting["orderID"])["size_matched"] != "0"
         assert httpx.get(f"{again.url}/time").json() == before["time"] + 120
     finally:
         again.stop()

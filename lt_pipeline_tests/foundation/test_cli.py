@@ -41,3 +41,22 @@ def test_password_in_ledger_url_is_not_printed(pg_url, tmp_path):
     result = lt("db", "upgrade", env_extra={"LT_LEDGER_URL": url, "LT_STATE_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "s3cret-pw" not in result.stdout + result.stderr
+
+
+def test_lt_reset_starts_the_embedded_setup_over_only_when_told_and_never_in_production(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    state = tmp_path / "state"
+    (state / "emulator").mkdir(parents=True)
+    (state / "ledger.db").write_text("x")
+    env = {**os.environ, "LT_STATE_DIR": str(state)}
+    env.pop("LT_LEDGER_URL", None)
+    lt = [sys.executable, "-m", "lt_pipeline.tools.cli", "reset"]
+    asked = subprocess.run(lt, env=env, capture_output=True, text=True)
+    assert asked.returncode == 2 and "lt reset --yes" in asked.stderr and (state / "ledger.db").exists()
+    done = subprocess.run([*lt, "--yes"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and list(state.iterdir()) == []
+    production = subprocess.run([*lt, "--yes"], env={**env, "LT_DEPLOYMENT": "production"}, capture_output=True, text=True)
+    assert production.returncode == 2 and "refused" in production.stderr

@@ -130,3 +130,16 @@ def test_a_found_order_is_reconciled_and_a_reversal_is_a_failed_fill():
     assert state_change(S.CANCELLED, S.CANCELLED, failed=True) == (OrderEvent.FILL_FAILED, S.CANCELLED)
     assert state_change(S.LIVE, S.FILLED, failed=False) == (OrderEvent.FILLED, S.FILLED)
     assert state_change(S.LIVE, S.LIVE, failed=False) is None
+
+
+def test_a_maker_leg_without_its_side_still_gives_our_fill():
+    raw = sample("http_trade_report.json")
+    for leg in raw["maker_orders"]:
+        leg.pop("side", None)
+    trade = parse_trade(raw)
+    ours = trade.maker_orders[0]
+    [fill] = fills_of(trade, {ours.order_id})
+    # Against the taker's own token a maker took the other side.
+    assert (fill.order_id, fill.size, fill.side, fill.trader_side) == (ours.order_id, ours.matched_amount, "SELL", "MAKER")
+    raw["maker_orders"][0]["asset_id"] = "999"  # on the complementary token: the same side as the taker
+    assert parse_trade(raw).maker_orders[0].side == trade.side

@@ -78,3 +78,12 @@ def test_a_bench_asked_for_no_work_exits_non_zero(tmp_path, args, missing):
     done, _ = lt_bench(*args, tmp_path=tmp_path)
     assert done.returncode != 0
     assert missing in done.stderr
+
+
+def test_bench_detection_polls_every_tracked_trader_within_the_quota_and_sees_their_trades(tmp_path):
+    done, figures = lt_bench("detection", "--traders", "40", "--seconds", "8", "--cycle", "2", "--speed", "60",
+                             tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert figures["traders"] == 40 and figures["batch_per_cycle"] == 18 and figures["cycles_per_rotation"] == 3
+    assert figures["polls"] == figures["cycles"] * 18 and figures["throttled_429"] == 0
+    assert figures["detections"] > 0

@@ -337,3 +337,16 @@ def test_book_snapshot_levels_are_named_tuples():
     book = BookSnapshot("1", "0x1", NOW, (BookLevel(Decimal("0.4"), Decimal("1")),), (), None, None, None, None)
     price, size = book.bids[0]
     assert (price, size) == (Decimal("0.4"), Decimal("1")) and book.best_bid == price
+
+
+def test_a_markets_taker_fee_schedule_is_read_from_gamma_and_the_clob():
+    from lt_pipeline.model.trading import FeeSchedule
+
+    real = payload("gamma_market.json")  # 2026: feesEnabled, feeType crypto_fees, no schedule object
+    assert parse_gamma_market(real).fee_schedule == FeeSchedule(True, Decimal("0.072"), Decimal("1"))
+    shaped = {**real, "feeSchedule": {"rate": 0.03, "exponent": 2, "takerOnly": True}}
+    assert parse_gamma_market(shaped).fee_schedule == FeeSchedule(True, Decimal("0.03"), Decimal("2"))
+    assert parse_gamma_market({**real, "feesEnabled": False}).fee_schedule == FeeSchedule(False, Decimal(0), Decimal(1))
+    clob = payload("clob_market_closed_binary_accepting_true.json")
+    assert parse_clob_market({**clob, "fd": {"r": 0.04, "e": 1, "to": True}}).fee_schedule == FeeSchedule(True, Decimal("0.04"), Decimal("1"))
+    assert parse_clob_market({**clob, "taker_base_fee": 0}).fee_schedule.enabled is False
