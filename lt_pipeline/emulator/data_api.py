@@ -53,7 +53,14 @@ def _side(request: Request) -> str | None:
     return side or None
 
 
-def _public_trades(request: Request, ctx: WireContext, *, user_required: bool, taker_only_default: bool) -> list[Any]:
+def _public_trades(
+    request: Request, ctx: WireContext, *, user_required: bool, taker_only_default: bool,
+    page: tuple[int, int] | None = None,
+) -> list[Any]:
+    """The rows the query selects, newest first; with `page` (limit, offset), only that page, read
+    straight off the venue's tape (in match order, so its newest-first rows are already in timestamp
+    order): a per-trader poll of a long history stays cheap. Only for queries without filterType or
+    eventId, which filter after the venue."""
     user = _address(request, "user", required=user_required)
     markets = _markets(request)
     side = _side(request)
@@ -65,6 +72,10 @@ def _public_trades(request: Request, ctx: WireContext, *, user_required: bool, t
         raise BadRequest("filterType and filterAmount must be given together")
     if filter_type and filter_type not in ("CASH", "TOKENS"):
         raise BadRequest(f"invalid filterType: expected CASH or TOKENS, got {filter_type!r}")
+    event_ids = request.query_params.get("eventId", "")
+    limit, offset = page if page is not None else (None, 0)
+    if limit == 0:
+        return []
     with ctx.lock:
         trades = ctx.venue.public_trades(
             user=user,
@@ -73,6 +84,8 @@ def _public_trades(request: Request, ctx: WireContext, *, user_required: bool, t
             taker_only=bool(taker_only),
             start=from_unix(start) if start is not None else None,
             end=from_unix(end) if end is not None else None,
+            limit=limit,
+            offset=offset,
         )
     if filter_type:
         try:
@@ -80,7 +93,6 @@ def _public_trades(request: Request, ctx: WireContext, *, user_required: bool, t
         except ValueError:
             raise BadRequest(f"invalid filterAmount: expected a number, got {filter_amount!r}") from None
         trades = [t for t in trades if float(t.size * t.price if filter_type == "CASH" else t.size) >= minimum]
-    event_ids = request.query_params.get("eventId", "")
     if event_ids:
         if markets:
             raise BadRequest("market and eventId are mutually exclusive")
@@ -96,9 +108,12 @@ def _public_trades(request: Request, ctx: WireContext, *, user_required: bool, t
 async def get_trades(request: Request, ctx: WireContext) -> Any:
     limit = int_param(request, "limit", 100, low=0, high=TRADES_MAX_LIMIT)
     offset = int_param(request, "offset", 0, low=0, high=MAX_OFFSET)
-    trades = _public_trades(request, ctx, user_required=False, taker_only_default=True)
+    assert limit is not None and offset is not None
+    paged = not request.query_params.get("filterType") and not request.query_params.get("eventId")
+    page = (limit, offset) if paged else None
+    trades = _public_trades(request, ctx, user_required=False, taker_only_default=True, page=page)
     trades.sort(key=lambda t: t.timestamp, reverse=True)
-    return [render.public_trade_json(t) for t in trades[offset : offset + limit]]
+    return [render.public_trade_json(t) for t in (trades if paged else trades[offset : offset + limit])]
 
 
 async def get_activity(request: Request, ctx: WireContext) -> Any:

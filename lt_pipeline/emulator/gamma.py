@@ -69,7 +69,7 @@ def fee_fields(market: Market) -> dict[str, Any]:
     category = _category(market).lower()
     rebate = getattr(market, "fee_rebate_rate", None)
     rebate = Decimal(rebate) if rebate is not None else REBATE_RATES.get(category, DEFAULT_REBATE_RATE)
-    fee_type = getattr(market, "fee_type", None) or FEE_TYPES.get(category) or f"{render_slug(category) or 'other'}_fees"
+    fee_type = getattr(market, "fee_type", None) or FEE_TYPES.get(category) or f"{_slug(category) or 'other'}_fees"
     return {
         "makerBaseFee": 0,
         "takerBaseFee": int(rate * 10000),
@@ -88,13 +88,13 @@ def _category(market: Market) -> str:
     return (getattr(market, "category", "") or "").strip()
 
 
-def render_slug(text: str) -> str:
+def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def tag_json(label: str) -> dict[str, Any]:
     """A Gamma tag with a stable numeric id derived from its slug."""
-    slug = render_slug(label) or "tag"
+    slug = _slug(label) or "tag"
     tag_id = str(int(hashlib.sha256(f"tag:{slug}".encode()).hexdigest()[:7], 16) % 900_000 + 100_000)
     return {"id": tag_id, "label": label, "slug": slug, "forceShow": False, "requiresTranslation": False}
 

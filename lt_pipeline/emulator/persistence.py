@@ -273,6 +273,8 @@ class StateDir:
         handle.write(str(os.getpid()))
         handle.flush()
         self._lock_file = handle
+        for leftover in self.path.glob(f".{SNAPSHOT_FILE}.*.tmp"):  # a save cut short by a crash
+            leftover.unlink(missing_ok=True)
         return self
 
     def release(self) -> None:

@@ -136,7 +136,7 @@ def clob_market_json(market: Market, prices: dict[str, Decimal]) -> dict[str, An
             }
             for t in market.tokens
         ],
-        "tags": list(market.tags),
+        "tags": list(market.tags) or ([market.category] if market.category else []),
     }
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from ..clock import Clock
-from . import admin, auth, clob_routes, data_api, gamma
+from . import admin, auth, clob_routes, data_api, gamma, identity
 from .faults import FaultInjector
 from .middleware import FaultsAndCounters
 from .quotas import QuotaEnforcer, quota_time
@@ -41,6 +41,7 @@ def build_context(
     clock = clock if clock is not None else getattr(venue, "clock")
     options = options or WireOptions()
     injector = faults if isinstance(faults, FaultInjector) else FaultInjector(faults, seed=key_seed)
+    identity.instance_id(venue)  # made now, so the first snapshot keeps it
     return WireContext(
         venue=venue,
         clock=clock,
@@ -57,7 +58,7 @@ def build_app(ctx: WireContext) -> Any:
     routes: list[Any] = [
         Mount("/data-api", routes=make_routes(ctx, data_api.ROUTES)),
         Mount("/gamma", routes=make_routes(ctx, gamma.ROUTES)),
-        Mount("/admin", routes=make_routes(ctx, admin.ROUTES, sync_venue=False)),
+        Mount("/admin", routes=make_routes(ctx, admin.ROUTES + identity.ROUTES, sync_venue=False)),
         *make_routes(ctx, clob_routes.ROUTES),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

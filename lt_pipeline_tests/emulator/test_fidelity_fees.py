@@ -289,3 +289,30 @@ def test_a_scenario_sets_tags_and_a_markets_own_fee_schedule():
     for bad in ({"fee_rate": "2"}, {"fee_exponent": "0.5"}, {"fees_enabled": "no"}, {"tags": "Crypto"}):
         with pytest.raises(ScenarioError):
             Scenario.from_dict({"markets": [{"question": "Q?", "end_in_minutes": 5, **bad}]})
+
+
+def test_a_market_buy_of_the_whole_balance_needs_the_clients_fee_aware_sizing():
+    """A $100 market BUY from a $100 wallet leaves nothing for the fee and is refused; py-clob-client-v2
+    shrinks it to fit amount + fee when given `user_usdc_balance` (from the `fd` the venue publishes),
+    and the venue accepts that and charges exactly amount + fee."""
+    from py_clob_client_v2.clob_types import MarketOrderArgsV2
+
+    handle = start_fee_world(faucet=D("100"))
+    try:
+        market = market_of(handle, "crypto")
+        token = market.tokens[0].token_id
+        handle.admin("book", token_id=token, bids=[["0.48", "100"]], asks=[["0.52", "1000"]])
+        client = make_trader_client(handle, 40)
+        with pytest.raises(PolyApiException) as refused:
+            client.create_and_post_market_order(MarketOrderArgsV2(token_id=token, amount=100, side="BUY"))
+        assert api_error(refused) == (400, "not enough balance / allowance")
+
+        placed = client.create_and_post_market_order(
+            MarketOrderArgsV2(token_id=token, amount=100, side="BUY", user_usdc_balance=100))
+        assert placed["status"] == "matched"
+        spent, got = D(placed["makingAmount"]), D(placed["takingAmount"])
+        fee = taker_fee(got, D("0.52"), D("0.072"))
+        # the client sizes the fee on the unshrunk $100 (3.456), so a little is left over
+        assert collateral(client) == D("100") - spent - fee and D("0") <= collateral(client) < D("0.2")
+    finally:
+        handle.stop(wait=False)

@@ -147,3 +147,20 @@ def test_published_limits_and_bad_settings():
         QuotaRule("x", "/x", 0)
     with pytest.raises(ValueError, match="unknown"):
         QuotaPolicy().with_limits(gamma=5)
+
+
+def test_per_user_pages_tile_the_users_whole_history(emulator, http):
+    emulator.admin("advance", seconds=6 * 3600)
+    trader = tracked_traders(emulator.url, 1)[0]
+    everything = http.get(f"{emulator.url}/data-api/trades", params={"user": trader, "limit": 10000, "takerOnly": "false"}).json()
+    assert len(everything) > 30 and all(r["proxyWallet"] == trader for r in everything)
+    assert [r["timestamp"] for r in everything] == sorted((r["timestamp"] for r in everything), reverse=True)
+    pages = [
+        http.get(f"{emulator.url}/data-api/trades",
+                 params={"user": trader, "limit": 7, "offset": offset, "takerOnly": "false"}).json()
+        for offset in range(0, len(everything) + 7, 7)
+    ]
+    assert [row for page in pages for row in page] == everything
+    assert http.get(f"{emulator.url}/data-api/trades", params={"user": trader, "limit": 0}).json() == []
+    venue_rows = emulator.venue.public_trades(user=trader, taker_only=False)
+    assert [r["transactionHash"] for r in everything] == [t.transaction_hash for t in venue_rows]

@@ -8,6 +8,7 @@ from lt_pipeline.defs.resources import ClockResource, LedgerResource, LiveTradin
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.execution.ft_sync import follow_ft_changes
 from lt_pipeline.execution.outcomes import settle_lt_orders
+from lt_pipeline.execution.venue_identity import check_venue
 from lt_pipeline.execution.venue_sync import sync_venue
 
 
@@ -31,6 +32,10 @@ def lt_orders(
     clock: ClockResource,
     live: LiveTradingResource,
 ) -> dg.MaterializeResult:
+    lost = check_venue(ledger.engine, venue.emulator_admin_url, clock.now())
+    if lost:
+        context.log.error(lost)
+        return dg.MaterializeResult(metadata={"venue_lost": lost})
     pool = live.pool(ledger.engine)
     report = run_executor(ledger.engine, clock.clock, BookSource(venue.clob_reader().book), pool.trader)
     for strategy_id, why in report.failed.items():
@@ -49,7 +54,13 @@ def lt_orders(
     description="One venue sync per user: fills with their settlement status, in-flight and stray orders "
     "reconciled by hash, LT order states derived through the journal, TTL and closed-market cancels.",
 )
-def lt_fills(context: dg.AssetExecutionContext, ledger: LedgerResource, clock: ClockResource, live: LiveTradingResource) -> dg.MaterializeResult:
+def lt_fills(
+    context: dg.AssetExecutionContext, ledger: LedgerResource, venue: VenueResource, clock: ClockResource, live: LiveTradingResource
+) -> dg.MaterializeResult:
+    lost = check_venue(ledger.engine, venue.emulator_admin_url, clock.now())
+    if lost:
+        context.log.error(lost)
+        return dg.MaterializeResult(metadata={"venue_lost": lost})
     report = sync_venue(ledger.engine, live.pool(ledger.engine).trader, clock.clock)
     for user_id, why in report.failed_users.items():
         context.log.warning(f"venue sync of user {user_id} failed: {why}")

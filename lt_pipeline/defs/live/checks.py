@@ -12,6 +12,7 @@ from lt_pipeline.execution.controls import current_halt
 from lt_pipeline.execution.executor import committed_usd
 from lt_pipeline.execution.fills import orders_disagreeing
 from lt_pipeline.execution.placement_rule import StrategyGate, placement_block
+from lt_pipeline.execution.venue_identity import venue_lost
 from lt_pipeline.ledger.schema import lt_orders, lt_strategies, orders, venue_discrepancies
 
 
@@ -83,6 +84,9 @@ def nothing_placed_while_paused(ledger: LedgerResource) -> dg.AssetCheckResult:
 @dg.asset_check(asset="lt_fills", blocking=True, description="Every order's `orders` row agrees with its fills in the ledger, and no venue order or fill of ours is missing from it.")
 def ledger_matches_venue(ledger: LedgerResource) -> dg.AssetCheckResult:
     with ledger.engine.connect() as connection:
+        lost = venue_lost(connection)
+        if lost:
+            return _check(False, lost, venue_lost=lost)
         disagreeing = orders_disagreeing(connection)
         unrepaired = connection.execute(
             select(venue_discrepancies.c.order_id, venue_discrepancies.c.detail)
