@@ -239,7 +239,7 @@ def venue_state(executed: Decimal, order_size: Decimal, resting: Resting | None,
         return OrderState.FILLED
     if resting == Resting.OPEN:
         return OrderState.PARTIALLY_FILLED if executed > ZERO else OrderState.LIVE
-    if resting in (Resting.DONE, Resting.CANCELLED):
+    if resting in (Resting.DONE, Resting.CANCELLED, Resting.FINISHED):
         # Off the book with shares missing: a FAK's killed rest, a cancel, or a match that failed.
         return OrderState.CANCELLED
     # Where the order stands is unknown: only what the fills alone prove.
@@ -286,11 +286,14 @@ def update_lt_orders(
     resting: Mapping[str, Resting | None],
     failed: Mapping[str, list[str]] | None = None,
     found: Mapping[str, str] | None = None,
+    venue_matched: Mapping[str, Decimal] | None = None,
 ) -> LtOrderUpdates:
     """Recompute each LT order's execution from its counting fills, its state from them and `resting`
     (lt_order_id -> where its venue order stands, None or absent when unknown), its `orders` row's
     status and matched size so they agree with the fills, and its execution-quality row. `failed` says
-    which orders had a trade fail in this pass; `found` why an in-flight order counts as found."""
+    which orders had a trade fail in this pass; `found` why an in-flight order counts as found;
+    `venue_matched` what the venue's trades say each order (by hash) matched, for orders whose every
+    trade was read this pass (the venue's word on an order it keeps no record of)."""
     result = LtOrderUpdates()
     ids = sorted(set(lt_order_ids))
     for start in range(0, len(ids), CHUNK):
@@ -305,7 +308,8 @@ def update_lt_orders(
         for row in rows:
             lt_id = row["lt_order_id"]
             _update_one(journal, row, fill_metrics(counted.get(lt_id, [])), resting.get(lt_id),
-                        (failed or {}).get(lt_id, []), (found or {}).get(lt_id), result)
+                        (failed or {}).get(lt_id, []), (found or {}).get(lt_id), result,
+                        (venue_matched or {}).get(row["order_id"]))
     return result
 
 
@@ -326,11 +330,11 @@ def _counted_fills(connection: Connection, lt_order_ids: list[str]) -> dict[str,
 
 
 def _update_one(journal: Journal, row, metrics: FillMetrics, resting: Resting | None, failed: list[str],
-                found: str | None, result: LtOrderUpdates) -> None:
+                found: str | None, result: LtOrderUpdates, venue_matched: Decimal | None = None) -> None:
     now = journal.now
     current = OrderState(row["status"])
     order_size = row["original_size"]
-    _agree_order_row(journal.connection, row, metrics.executed_shares, resting, now)
+    _agree_order_row(journal.connection, row, metrics.executed_shares, resting, venue_matched, now)
     target = venue_state(metrics.executed_shares, order_size, resting, current)
     change = state_change(current, target, failed=bool(failed))
     values = _execution_values(row, metrics, order_size)
@@ -366,20 +370,24 @@ def _update_one(journal: Journal, row, metrics: FillMetrics, resting: Resting | 
     _update_quality(journal.connection, row, values, now)
 
 
-def _agree_order_row(connection: Connection, row, executed: Decimal, resting: Resting | None, now: datetime) -> None:
-    """The `orders` row says what the fills say: a FOK/FAK (no venue record) matched what its fills
-    count; a record read before its last trades is raised to them, and called MATCHED once full; an
-    order the venue no longer keeps (finished, its record empty) is MATCHED or CANCELED by its fills."""
+def _agree_order_row(connection: Connection, row, executed: Decimal, resting: Resting | None,
+                     venue_matched: Decimal | None, now: datetime) -> None:
+    """The `orders` row says what the venue says: an order the venue keeps no record of (a FOK/FAK, or
+    one finished, its record empty) matched what the venue's trades for it count, when all of them
+    were read; a record read before its last trades is raised to our fills, and called MATCHED once
+    full; a finished order short of its size is CANCELED. The ledger check then compares it with the
+    fills the ledger holds."""
     matched = row["venue_size_matched"]
-    if row["venue_order_type"] in MARKET_ORDER_TYPES:
-        matched = executed
+    if row["venue_order_type"] in MARKET_ORDER_TYPES or resting == Resting.FINISHED:
+        if venue_matched is not None:
+            matched = venue_matched  # no record to copy: what its trades say
     elif executed > matched:
         matched = executed
     status = row["venue_status"]
     if matched >= row["original_size"] > ZERO:
         status = VENUE_MATCHED
-    elif resting == Resting.DONE and status in VENUE_OPEN:
-        matched, status = executed, VENUE_CANCELED
+    elif resting in (Resting.FINISHED, Resting.CANCELLED) and status in VENUE_OPEN + (VENUE_MATCHED,):
+        status = VENUE_CANCELED
     if matched != row["venue_size_matched"] or status != row["venue_status"]:
         connection.execute(
             update(orders).where(orders.c.order_id == row["order_id"]).values(size_matched=matched, status=status, updated_at=now)
@@ -446,7 +454,8 @@ def _sentence(event: OrderEvent, to: OrderState, metrics: FillMetrics, order_siz
     if to == OrderState.FILLED:
         return f"filled: {executed} at {metrics.executed_price} average (${metrics.executed_size:f})"
     if to == OrderState.CANCELLED:
-        why = "the venue killed the unfilled rest" if resting == Resting.DONE else "cancelled at the venue"
+        why = {Resting.DONE: "the venue killed the unfilled rest",
+               Resting.FINISHED: "off the book (the venue keeps no record of it)"}.get(resting, "cancelled at the venue")
         return f"{why}: {executed} filled"
     if to == OrderState.REJECTED:
         return "the venue marked the order invalid"

@@ -165,6 +165,7 @@ class OrderRecords:
         self.records: dict[str, VenueOrder | None] = {}
         self.unreadable: dict[str, str] = {}
         self.listed: set[str] | None = None  # every open order of the user, once listed
+        self.cancelled: set[str] = set()  # cancelled by this pass at the venue's word
 
     def read_open(self) -> dict[str, VenueOrder]:
         """List the open orders (a failure raises: without it nothing about the user can be judged)."""
@@ -196,13 +197,15 @@ class OrderRecords:
         if record is not None:
             return record.resting
         # A FOK/FAK never rests, and the venue keeps no readable record of one.
+        if order_id in self.cancelled:
+            return Resting.CANCELLED
         if order_type in MARKET_ORDER_TYPES:
             return Resting.DONE
         # The venue answers nothing for a finished order (filled or cancelled), as for a FOK. The open
         # listing holds every open order of ours, so an order it lacks whose record is empty is off the
         # book: its fills say whether it filled or was cancelled.
         if self.listed is not None and order_id not in self.listed and order_id in self.records:
-            return Resting.DONE
+            return Resting.FINISHED
         return None
 
 
@@ -297,7 +300,14 @@ class _UserSync:
                 select(orders.c.order_id, orders.c.order_type).where(orders.c.order_id.in_(list(adopted)))
             ).all()) if adopted else {}
             resting = {lt_id: self.venue.resting(oid, order_types.get(oid)) for oid, lt_id in ledger_of.items() if lt_id in touched}
-            outcome = update_lt_orders(journal, touched, resting, changes.failed, found_why)
+            # The venue's own count for orders whose every trade was read: placed after `since`.
+            complete = {oid for oid, p in placed.items() if since is None or (p.submitted_at or since) >= since} | set(adopted)
+            traded: dict[str, Decimal] = {}
+            for fill in ours:
+                if fill.status.value != "FAILED":
+                    traded[fill.order_id] = traded.get(fill.order_id, ZERO) + fill.size
+            venue_matched = {oid: traded.get(oid, ZERO) for oid in complete}
+            outcome = update_lt_orders(journal, touched, resting, changes.failed, found_why, venue_matched)
             self.report.lt_orders_updated += outcome.updated
             self.report.filled += outcome.filled
             self.report.cancelled_by_venue += outcome.cancelled
@@ -329,6 +339,7 @@ class _UserSync:
                     unknown.append((row, f"defensive cancel failed: {error.message}"))
                     continue
                 if order_id in cancelled:  # it reached the venue after all, just now
+                    self.venue.cancelled.add(order_id)
                     self.venue.read([order_id], again=True)
                     found.append(row)
                 else:
@@ -354,7 +365,7 @@ class _UserSync:
             "price": record.price if record else row.limit_price,
             "original_size": record.original_size if record else (facts.shares if facts else row.intended_shares),
             "size_matched": record.size_matched if record else ZERO,
-            "status": record.status if record else "MATCHED",
+            "status": record.status if record else ("CANCELED" if row.order_id in self.venue.cancelled else "MATCHED"),
             "last_seen_at": now,
             "created_at": now,
             "updated_at": now,
@@ -420,7 +431,8 @@ class _UserSync:
         if not resting:
             return
         try:
-            self.trader.cancel(resting)
+            cancelled, _ = self.trader.cancel(resting)
+            self.venue.cancelled |= set(cancelled)
         except VenueError as error:
             log.warning("cancel of %d order(s) placed against the ledger's word failed: %s", len(resting), error.message)
         self.venue.read(resting, again=True)

@@ -23,6 +23,9 @@ class Resting(StrEnum):
     DONE = "done"  # matched and off the book; whatever did not match never will (a FAK's rest)
     CANCELLED = "cancelled"  # cancelled (by us, by expiry, or because its market resolved)
     INVALID = "invalid"  # the venue refused it after all
+    # Off the book with no record left to read (the venue answers nothing for a filled or cancelled
+    # order): only its fills say how much it matched.
+    FINISHED = "finished"
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def test_no_secret_leaves_the_signer(ledger_engine, ledger_url, emulator, tmp_pa
     add_lt_order(ledger_engine, strategy_id, "alice", add_signal(ledger_engine, "FT_ALPHA", 3), status="LIVE", order_id=third)
     assert main(["pause", strategy_id, "--cancel-resting"]) == 0
     assert main(["halt", "--reason", "second drill"]) == 0
-    assert trader.order(third).status == "CANCELED"
+    assert trader.order(third) is None and emulator.venue.get_order(third).status == "CANCELED"
     output = capsys.readouterr()
 
     objects = [trader, pool, strategy, get_strategy(ledger_engine, strategy_id), paused, report, settings]

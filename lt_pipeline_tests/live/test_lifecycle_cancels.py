@@ -55,7 +55,7 @@ def test_pause_with_cancel_takes_only_that_strategys_orders_off_the_book(live):
     assert result.strategy.status == "paused" and result.cancels.complete
     assert {c.order_id for c in result.cancels.cancelled} == {mine_hash, partial_hash, unclear_hash}
     for order_id in (mine_hash, partial_hash, unclear_hash):
-        assert trader.order(order_id).status == "CANCELED"
+        assert trader.order(order_id) is None and emulator.venue.get_order(order_id).status == "CANCELED"
     assert trader.order(other_hash).status == "LIVE"  # another strategy of the same user keeps its order
     assert (lt_order_status(engine, mine), lt_order_status(engine, partial)) == ("CANCELLED", "CANCELLED")
     assert lt_order_status(engine, unclear) == "UNKNOWN"  # reconciliation settles it with its fills
@@ -90,8 +90,8 @@ def test_global_halt_cancels_every_users_orders_and_resume_keeps_paused_strategi
 
     assert is_halted(engine) == (True, "exchange incident")
     assert report.cancels.complete and {c.order_id for c in report.cancels.cancelled} == {alice_hash, bob_hash}
-    assert pool.trader("alice").order(alice_hash).status == "CANCELED"
-    assert pool.trader("bob").order(bob_hash).status == "CANCELED"
+    assert pool.trader("alice").order(alice_hash) is None and emulator.venue.get_order(alice_hash).status == "CANCELED"
+    assert emulator.venue.get_order(bob_hash).status == "CANCELED"
     assert lt_order_status(engine, alice_order) == lt_order_status(engine, bob_order) == "CANCELLED"
     assert {row.reason for row in decisions(engine)} == {"cancelled at the venue: global halt: exchange incident"}
 
