@@ -33,13 +33,15 @@ def fee_schedule_of(market: Mapping[str, Any] | None) -> FeeSchedule:
 
 def fill_fee(shares: Decimal, price: Decimal, trader_side: str, schedule: FeeSchedule | None,
              reported_bps: int) -> Decimal:
-    """The fee we paid on one fill: none as maker; as taker the market's schedule, or, when the market's
-    schedule is not known, the rate the venue reported on the trade at exponent 1."""
+    """The fee we paid on one fill: none as maker; as taker by the market's schedule. Where the ledger's
+    schedule is unknown or says no fee while the venue reports a rate on the trade, the venue's word
+    wins: its reported rate, at the schedule's exponent (1 when unknown)."""
     if trader_side != "TAKER":
         return Decimal(0)
-    if schedule is not None:
-        return taker_fee(shares, price, schedule.rate, schedule.exponent) if schedule.charges else Decimal(0)
-    return taker_fee(shares, price, Decimal(reported_bps) / Decimal(10_000))
+    if schedule is not None and schedule.charges:
+        return taker_fee(shares, price, schedule.rate, schedule.exponent)
+    exponent = schedule.exponent if schedule is not None else Decimal(1)
+    return taker_fee(shares, price, Decimal(reported_bps) / Decimal(10_000), exponent)
 
 
 def reserved_fee(plan: OrderPlan, schedule: FeeSchedule) -> Decimal:

@@ -135,6 +135,7 @@ def add_market(connection, market, now) -> None:
         condition_id=market.condition_id, question=market.question, slug=market.slug, category=market.category,
         end_date=market.end_date, neg_risk=market.neg_risk, tick_size=market.tick_size,
         min_order_size=market.min_order_size, closed=market.closed, accepting_orders=market.accepting_orders,
+        fees_enabled=market.fees_enabled, fee_rate=market.fee_rate, fee_exponent=market.fee_exponent,
         created_at=now, updated_at=now,
     ))
     for token in market.tokens:

@@ -130,6 +130,6 @@ def test_bench_prints_its_figures_as_a_last_json_line(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(lines[-1])
     assert set(figures) == {"wallets", "trades", "requested_pairs", "pairs_decided", "seconds", "peak_mb", "accepted",
-                            "rejected", "target_seconds", "target_mb"}
+                            "rejected", "target_seconds", "target_mb", "target_met"}
     assert (figures["wallets"], figures["trades"], figures["target_seconds"], figures["target_mb"]) == (40, 300, 2, 500)
     assert figures["accepted"] > 0 and code == 0

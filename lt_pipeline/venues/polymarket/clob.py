@@ -69,8 +69,13 @@ class ClobReader:
         return None if body is None else parse_book(body)
 
     def market(self, condition_id: str) -> MarketInfo:
-        """The CLOB's market, with its resolution when the venue has named a winner or voided it."""
+        """The CLOB's market, with its resolution when the venue has named a winner or voided it, and its
+        taker fee schedule from `/clob-markets/{id}` (`fd`: rate, exponent), the venue's per-market
+        fee record; a market whose compact record cannot be read keeps what `/markets` says."""
         body = self._read(lambda: self.client.get_market(condition_id), f"market {condition_id}")
+        compact = self._read_or_none(lambda: self.client.get_clob_market_info(condition_id), f"fees of market {condition_id}")
+        if isinstance(compact, dict) and isinstance(compact.get("fd"), dict):
+            body = {**body, "fd": compact["fd"]}
         return parse_clob_market(body)
 
     def midpoint(self, token_id: str) -> Decimal | None:
