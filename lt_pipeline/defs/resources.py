@@ -46,8 +46,10 @@ class VenueResource(dg.ConfigurableResource):
     # Set only in the embedded setup: the emulator's admin routes (its simulated traders' list).
     emulator_admin_url: str | None = None
 
-    def data_api(self, clock: Clock) -> DataApiClient:
-        return DataApiClient(self.data_api_host, clock=clock)
+    def data_api(self, clock: Clock, quota_share: float = 0.5) -> DataApiClient:
+        """A Data API client holding `quota_share` of the published quotas: the execution job's reads
+        and the new-signals sensor (separate processes) hold half each."""
+        return DataApiClient(self.data_api_host, clock=clock, quota_share=quota_share)
 
     def gamma(self, clock: Clock) -> GammaClient:
         return GammaClient(self.gamma_host, clock=clock)

@@ -34,7 +34,7 @@ class PollPlan:
 
     @classmethod
     def within_quota(cls, traders: int, cycle_seconds: float, share: float = DETECTION_SHARE) -> PollPlan:
-        per_second = planned("/trades").per_second * share
+        per_second = planned("/trades", share).per_second
         return cls(traders, cycle_seconds, max(1, min(traders, math.floor(per_second * cycle_seconds))))
 
     @property

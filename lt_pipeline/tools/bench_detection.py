@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         quiet = [f"0x{index:040x}" for index in range(1, max(0, args.traders - len(active)) + 1)]
         traders = sorted((active + quiet)[: args.traders])
         plan = PollPlan.within_quota(len(traders), args.cycle)
-        data_api = DataApiClient(f"{emulator.url}/data-api", clock=clock)
+        data_api = DataApiClient(f"{emulator.url}/data-api", clock=clock, quota_share=0.5)
         seen: dict[str, datetime | None] = {t: clock.now() for t in traders}  # only trades from now on count
         offset, cycles, polled, delays, failed = 0, 0, 0, [], 0
         wall_start = last = time.monotonic()

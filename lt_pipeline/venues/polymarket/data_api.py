@@ -50,6 +50,7 @@ class DataApiClient:
         page_size: int = 500,
         max_retries: int = 5,
         rate_limited: bool = True,
+        quota_share: float = 1.0,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size: expected 1 to {MAX_PAGE_SIZE}, got {page_size}")
@@ -57,7 +58,9 @@ class DataApiClient:
         self._clock = clock
         self.page_size = page_size
         # The published quotas, kept here: a poll waits for room instead of spending requests on 429s.
-        self._limits = {route: limiter(base_url, route) for route in ("", "/trades", "/positions")} if rate_limited else {}
+        self._limits = (
+            {route: limiter(base_url, route, quota_share) for route in ("", "/trades", "/positions")} if rate_limited else {}
+        )
 
     def trades_of(
         self, trader: str, *, since: datetime | None = None

@@ -2,8 +2,10 @@
 caller wait for room rather than spend requests on 429s.
 
 Published limits (10-second sliding windows): the Data API as a whole 1,000 requests, `/trades` 200,
-`/positions` 150. We plan at a share of each (`SAFETY`) so a second process polling the same host
-still fits, and one process's limiters are shared by every client it builds.
+`/positions` 150. We plan at 90 % of each (`SAFETY`), and a caller takes a share of that: the
+new-signals sensor and the execution job's per-trader reads run in different processes and hold half
+each, so together they stay within the quota. One process's limiters are shared by every client it
+builds.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ class Quota:
         return self.requests / self.window_seconds
 
 
-def planned(route: str) -> Quota:
-    """The share of a route's published quota this process plans to use."""
-    return Quota(int(PUBLISHED.get(route, PUBLISHED[""]) * SAFETY))
+def planned(route: str, share: float = 1.0) -> Quota:
+    """What a caller with `share` of a route's published quota (after the safety margin) may use."""
+    return Quota(max(1, int(PUBLISHED.get(route, PUBLISHED[""]) * SAFETY * share)))
 
 
 class SlidingWindow:
@@ -59,14 +61,14 @@ class SlidingWindow:
             self.waited += wait
 
 
-_SHARED: dict[tuple[str, str], SlidingWindow] = {}
+_SHARED: dict[tuple[str, str, float], SlidingWindow] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def limiter(base_url: str, route: str) -> SlidingWindow:
-    """The process-wide limiter of one route of one host."""
-    key = (base_url.rstrip("/"), route)
+def limiter(base_url: str, route: str, share: float = 1.0) -> SlidingWindow:
+    """The process-wide limiter of one route of one host for callers holding `share` of its quota."""
+    key = (base_url.rstrip("/"), route, share)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _SHARED[key] = SlidingWindow(planned(route))
+            _SHARED[key] = SlidingWindow(planned(route, share))
         return _SHARED[key]
