@@ -11,7 +11,6 @@ runs at once (PostgreSQL) see each other's exposure instead of both spending the
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, select, update
 
 from lt_pipeline.clock import Clock
 from lt_pipeline.execution.book_walk import estimate_fill
@@ -39,7 +38,7 @@ from lt_pipeline.execution.limits import daily_loss_breached, size_signal
 from lt_pipeline.execution.order_plan import plan_order
 from lt_pipeline.execution.own_config import judge_signals, own_config
 from lt_pipeline.execution.placement_rule import Halt, StrategyGate, placement_block
-from lt_pipeline.execution.strategy_book import StrategyBook, Wallets, committed_usd, read_strategy_book, settings_of  # noqa: F401
+from lt_pipeline.execution.strategy_book import StrategyBook, Wallets, read_strategy_book
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
     ft_orders,
@@ -54,7 +53,7 @@ from lt_pipeline.ledger.schema import (
 from lt_pipeline.model.orders import OrderEvent, OrderState
 from lt_pipeline.model.plan import OrderDenial, OrderPlan, Signal
 from lt_pipeline.model.reports import SignedIntent, SubmitOutcome, SubmitResult
-from lt_pipeline.model.trading import PositionOutcome, SkipReason
+from lt_pipeline.model.trading import SkipReason
 from lt_pipeline.money import quantize_price, quantize_ratio
 from lt_pipeline.venues.polymarket.models import BookSnapshot, VenueError
 from lt_pipeline.venues.polymarket.trading import ClobTrader
@@ -63,7 +62,7 @@ log = logging.getLogger(__name__)
 
 LT_ORDER_NAMESPACE = uuid.UUID("0b7f3a52-4f7e-4b0e-9d7c-2f1f6f3c8a11")
 SUBMIT_WORKERS = 8
-RESEND_ATTEMPTS = 3  # sends after the first, for orders the venue did not receive
+RESEND_ATTEMPTS = 5  # sends after the first, for orders the venue did not receive
 RESEND_WAIT_SECONDS = 10.0  # at most this long waiting on Retry-After within one tick
 
 

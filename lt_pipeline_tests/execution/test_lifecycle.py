@@ -1,6 +1,5 @@
 """The order and fill state machines: the one transition table, and nothing else."""
 
-from decimal import Decimal as D
 
 import pytest
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from lt_pipeline.execution.executor import lt_order_id as make_lt_order_id
 from lt_pipeline.execution.journal import Journal, OrderRef

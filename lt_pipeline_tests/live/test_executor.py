@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.execution.journal import history

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import update
 
 from lt_pipeline.execution.venue_sync import sync_venue as refresh_fills

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lt_pipeline.defs.resources import LedgerResource
 from lt_pipeline.execution.controls import current_halt
-from lt_pipeline.execution.executor import committed_usd
+from lt_pipeline.execution.strategy_book import committed_usd
 from lt_pipeline.execution.fills import orders_disagreeing
 from lt_pipeline.execution.placement_rule import StrategyGate, placement_block
 from lt_pipeline.execution.venue_identity import venue_lost

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,7 +36,7 @@ from lt_pipeline.model.plan import OrderPlan
 from lt_pipeline.money import USDC_UNIT
 from lt_pipeline.model.reports import ReadResult, SignedIntent, SubmitResult, VenueOrder
 from lt_pipeline.model.reports import SubmitOutcome as Outcome
-from lt_pipeline.venues.polymarket.models import VenueRejected, VenueUnavailable
+from lt_pipeline.venues.polymarket.models import VenueError, VenueRejected, VenueUnavailable
 from lt_pipeline.venues.polymarket.reports import parse_each, parse_order, parse_trade
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class ClobTrader:
             use_server_time=use_server_time,
         )
         if creds is None:
-            self.client.set_api_creds(self._call(self.client.create_or_derive_api_key, "API key"))
+            self.client.set_api_creds(self._derive_creds())
         contracts = get_contract_config(chain_id)
         signer = self.client.signer
         self._exchanges = {
@@ -134,7 +134,9 @@ class ClobTrader:
         except PolyApiException as error:
             return [_failed_submission(intent.order_id, error) for intent in batch]
         except Exception as error:  # a transport failure we cannot classify: the outcome is unknown
-            return [SubmitResult(i.order_id, Outcome.UNKNOWN, reason=f"{type(error).__name__}: {error}") for i in batch]
+            # (the same signed orders may go again: a copy that arrived is refused as a duplicate)
+            return [SubmitResult(i.order_id, Outcome.UNKNOWN, reason=f"{type(error).__name__}: {error}", retry_after=0.5)
+                    for i in batch]
         if not isinstance(answer, list) or len(answer) != len(batch):
             return [SubmitResult(i.order_id, Outcome.UNKNOWN, reason=f"unexpected reply: {str(answer)[:200]}") for i in batch]
         return [_per_order_result(intent.order_id, reply) for intent, reply in zip(batch, answer)]
@@ -189,6 +191,17 @@ class ClobTrader:
         except PolyApiException as error:
             raise _read_error(error, "cancel") from None
         return list(answer.get("canceled") or []), dict(answer.get("not_canceled") or {})
+
+    def _derive_creds(self, attempts: int = 6, sleep=time.sleep):
+        """The API key for this signer, created or derived. A throttled or failing venue is asked again
+        (1, 2, 3 ... s apart): a strategy whose key could not be had places nothing that tick."""
+        for attempt in range(attempts):
+            try:
+                return self._call(self.client.create_or_derive_api_key, "API key")
+            except VenueError:  # "Could not derive api key!" is what a throttled derivation answers
+                if attempt == attempts - 1:
+                    raise
+                sleep(attempt + 1)
 
     def _call(self, function, what: str):
         try:
