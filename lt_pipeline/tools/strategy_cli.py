@@ -43,6 +43,7 @@ SETTING_FLAGS = {
     "--max-exposure": "max_total_exposure_usd",
     "--max-daily-loss": "max_daily_loss_usd",
     "--ttl": "order_ttl_seconds",
+    "--max-signal-age": "max_signal_age_seconds",
 }
 FLAG_OF = {name: flag for flag, name in SETTING_FLAGS.items()} | {"sync_ft_changes": "--no-sync/--sync"}
 NO_LIMIT = ("none", "off", "")  # --max-daily-loss none removes the daily loss limit
