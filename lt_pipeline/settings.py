@@ -53,6 +53,9 @@ class Settings:
     default_user: str
     tracked_traders: tuple[str, ...]
     ft_wallets_file: Path
+    alert_max_rejection_rate: float = 0.2  # a strategy's share of venue rejections over the last day
+    alert_max_p95_latency_seconds: float = 5.0  # signal to submit, p95 over the last day
+    alert_urls: tuple[str, ...] = field(default=(), repr=False)  # notification URLs (may carry tokens)
 
     @property
     def ledger_url_redacted(self) -> str:
@@ -126,7 +129,32 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_user=_identifier(env, "LT_DEFAULT_USER", "demo"),
         tracked_traders=_addresses(env, "LT_TRACKED_TRADERS"),
         ft_wallets_file=_existing_file(env, "LT_FT_WALLETS_FILE", DEFAULT_FT_WALLETS_FILE),
+        alert_max_rejection_rate=_fraction(env, "LT_ALERT_MAX_REJECTION_RATE", 0.2),
+        alert_max_p95_latency_seconds=_seconds(env, "LT_ALERT_MAX_P95_LATENCY_SECONDS", 5.0),
+        alert_urls=tuple(url.strip() for url in (env.get("LT_ALERT_URLS") or "").split(",") if url.strip()),
     )
+
+
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    try:
+        value = default if raw in (None, "") else float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"{name}: expected a fraction between 0 and 1 (0.2 is 20 %), got {raw!r}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    try:
+        value = default if raw in (None, "") else float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise SettingsError(f"{name}: expected a number of seconds above 0, got {raw!r}")
+    return value
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

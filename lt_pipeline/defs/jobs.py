@@ -12,7 +12,7 @@ from lt_pipeline.defs.forward_test.assets import (
     source_trades,
     tracked_traders,
 )
-from lt_pipeline.defs.live.assets import lt_fills, lt_orders, lt_outcomes, lt_strategies
+from lt_pipeline.defs.live.assets import lt_fills, lt_orders, lt_outcomes, lt_strategies, strategy_alerts
 
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
@@ -23,7 +23,7 @@ IN_FLIGHT = [
 ]
 
 FT_EXECUTION_ASSETS = [tracked_traders, ft_wallets, source_trades, ft_orders]
-LIVE_EXECUTION_ASSETS = [lt_strategies, lt_orders, lt_fills]
+LIVE_EXECUTION_ASSETS = [lt_strategies, lt_orders, lt_fills, strategy_alerts]
 EXECUTION_ASSETS = FT_EXECUTION_ASSETS + LIVE_EXECUTION_ASSETS
 RESOLUTION_ASSETS = [market_resolutions, ft_outcomes, lt_outcomes]
 

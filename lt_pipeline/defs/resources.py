@@ -51,8 +51,8 @@ class VenueResource(dg.ConfigurableResource):
         and the new-signals sensor (separate processes) hold half each."""
         return DataApiClient(self.data_api_host, clock=clock, quota_share=quota_share)
 
-    def gamma(self, clock: Clock) -> GammaClient:
-        return GammaClient(self.gamma_host, clock=clock)
+    def gamma(self, clock: Clock, max_retries: int = 5) -> GammaClient:
+        return GammaClient(self.gamma_host, clock=clock, max_retries=max_retries)
 
     def clob_reader(self) -> ClobReader:
         return ClobReader(self.clob_host, self.chain_id)
@@ -100,6 +100,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "strategy_config": StrategyConfigResource(
             ft_wallets_file=str(settings.ft_wallets_file), tracked_traders=list(settings.tracked_traders)
         ),
+        "alerting": AlertResource(
+            max_rejection_rate=settings.alert_max_rejection_rate,
+            max_p95_latency_seconds=settings.alert_max_p95_latency_seconds,
+            # Notification URLs may carry tokens: the UI shows the variable's name, never its value.
+            urls=dg.EnvVar("LT_ALERT_URLS") if os.environ.get("LT_ALERT_URLS") else "",
+        ),
     }
 
 
@@ -138,3 +144,16 @@ class LiveTradingResource(dg.ConfigurableResource):
 
 _POOLS: dict[tuple, object] = {}
 _POOLS_LOCK = threading.Lock()
+
+
+class AlertResource(dg.ConfigurableResource):
+    """Alert thresholds, and where notifications go (Apprise URLs, comma-separated; none: a log line)."""
+
+    max_rejection_rate: float = 0.2
+    max_p95_latency_seconds: float = 5.0
+    urls: str = ""
+
+    def notifier(self):
+        from lt_pipeline.alerts.ledger import notifier
+
+        return notifier(self.urls.split(","))

@@ -41,6 +41,10 @@ class Tape:
         """Trades where this address is the taker or one of the makers, oldest first."""
         return self._by_address.get(address.lower(), [])
 
+    def since(self, position: int) -> list[TradeRecord]:
+        """The trades added after the first `position` ones, in match order."""
+        return self._trades[position:]
+
     def public(
         self,
         *,

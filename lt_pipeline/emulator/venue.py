@@ -109,6 +109,11 @@ class Venue:
     """One emulated venue: every public method takes the one lock, and reading methods first bring
     the simulation up to the clock."""
 
+    # The tape's trades by market, for the price history, indexed as the tape grows. Class defaults, so
+    # a venue saved before the index existed resumes and builds it on first use.
+    _trades_by_market: dict[str, list[TradeRecord]] | None = None
+    _trades_indexed: int = 0
+
     def __init__(
         self,
         clock: Clock,
@@ -649,6 +654,28 @@ class Venue:
             self._advance(self._clock.now())
             return self._tape.public(user=user, markets=set(market) if market else None, side=side,
                                      taker_only=taker_only, start=start, end=end, limit=limit, offset=offset)
+
+    def trade_prices(self, token_id: str) -> list[tuple[datetime, Decimal]] | None:
+        """(match time, price in this token's terms) of every trade in the token's market up to now,
+        oldest first, what the price history is drawn from; None for a token the venue does not know.
+        A trade in the other outcome token at p is one in this token at 1 - p; FAILED trades never
+        reached the chain, so they are left out."""
+        with self._lock:
+            now = self._clock.now()
+            self._advance(now)
+            sm = self._by_token.get(token_id)
+            if sm is None:
+                return None
+            if self._trades_by_market is None:
+                self._trades_by_market, self._trades_indexed = {}, 0
+            for trade in self._tape.since(self._trades_indexed):
+                self._trades_by_market.setdefault(trade.market, []).append(trade)
+            self._trades_indexed = len(self._tape)
+            return [
+                (trade.match_time, trade.price if trade.asset_id == token_id else ONE - trade.price)
+                for trade in self._trades_by_market.get(sm.market.condition_id, ())
+                if trade.match_time <= now and trade.status != "FAILED"
+            ]
 
     def traders(self) -> list[SimTrader]:
         return [t.profile for t in self._traders]

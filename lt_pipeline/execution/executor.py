@@ -38,6 +38,7 @@ from lt_pipeline.execution.limits import daily_loss_breached, size_signal
 from lt_pipeline.execution.order_plan import plan_order
 from lt_pipeline.execution.own_config import judge_signals, own_config
 from lt_pipeline.execution.placement_rule import Halt, StrategyGate, placement_block
+from lt_pipeline.execution.quality_record import ConditionsSource, MarketConditions, placement_values, submit_values
 from lt_pipeline.execution.strategy_book import StrategyBook, Wallets, read_strategy_book
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
@@ -105,14 +106,18 @@ class MarketView:
     markets: dict[str, dict]
     books: dict[str, BookSnapshot | None]
     errors: dict[str, str]
+    conditions: dict[str, MarketConditions] = field(default_factory=dict)  # 24 h volume, volatility
 
 
 class BookSource:
-    """Books fetched once per token per tick, concurrently."""
+    """Books fetched once per token per tick, concurrently; with `conditions`, each token's market
+    conditions (volume, volatility) are read beside them, also once per token per tick."""
 
-    def __init__(self, fetch: Callable[[str], BookSnapshot | None], workers: int = SUBMIT_WORKERS) -> None:
+    def __init__(self, fetch: Callable[[str], BookSnapshot | None], workers: int = SUBMIT_WORKERS,
+                 conditions: ConditionsSource | None = None) -> None:
         self._fetch = fetch
         self._workers = workers
+        self.conditions = conditions
 
     def load(self, token_ids: Iterable[str]) -> tuple[dict[str, BookSnapshot | None], dict[str, str]]:
         tokens = sorted(set(token_ids))
@@ -258,8 +263,9 @@ def _market_view(engine: Engine, books: BookSource, token_ids: set[str]) -> Mark
         ).mappings()
         by_token = {row["token_id"]: dict(row) for row in rows}
     open_tokens = [t for t, m in by_token.items() if not m["closed"] and m["accepting_orders"] and m["resolution_status"] is None]
+    pending = books.conditions.begin({t: by_token[t]["condition_id"] for t in open_tokens}) if books.conditions else None
     loaded, errors = books.load(open_tokens)
-    return MarketView(by_token, loaded, errors)
+    return MarketView(by_token, loaded, errors, pending.result() if pending else {})
 
 
 # --- deciding ------------------------------------------------------------------------------------
@@ -482,11 +488,11 @@ def _claim(journal: Journal, strategy: dict, signal: Signal, ft_size: Decimal, l
                 best_ask=snapshot.best_ask,
                 mid_price=snapshot.mid,
                 spread=snapshot.spread,
-                volume_24h=None,
                 estimated_fill_price=decision.estimate_price,
                 estimated_slippage_pct=quantize_ratio((decision.estimate_price - signal.price) / signal.price)
                 if decision.estimate_price is not None
                 else None,
+                **placement_values(signal, snapshot, decision.estimate_price, decision.plan, view.conditions.get(signal.token_id)),
                 created_at=journal.now,
                 updated_at=journal.now,
             )
@@ -615,7 +621,9 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
             connection.execute(
                 update(lt_execution_quality)
                 .where(lt_execution_quality.c.lt_order_id == pending.lt_order_id)
-                .values(execution_latency_ms=values["execution_latency_ms"], ack_latency_ms=_ms(item.acked_at - item.submitted_at), updated_at=now)
+                .values(execution_latency_ms=values["execution_latency_ms"], ack_latency_ms=_ms(item.acked_at - item.submitted_at), updated_at=now,
+                        **submit_values(pending.signal.detected_at, item.submitted_at, accepted=event == OrderEvent.ACCEPTED,
+                                        rejected=event == OrderEvent.REJECTED))
             )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, update
 
 from lt_pipeline.execution.fees import fee_schedule_of, fill_fee
 from lt_pipeline.execution.journal import Journal, OrderRef
+from lt_pipeline.execution.quality_record import FILL_COLUMNS, fill_values
 from lt_pipeline.ledger.schema import fills, lt_execution_quality, lt_orders, market_tokens, markets, orders
 from lt_pipeline.ledger.writes import insert_missing, upsert
 from lt_pipeline.model.orders import (
@@ -210,6 +211,7 @@ class FillMetrics:
     fees_usd: Decimal
     first_fill_at: datetime | None
     last_fill_at: datetime | None
+    fills: int = 0  # how many fills count
 
 
 def fill_metrics(counted: Iterable[tuple[Decimal, Decimal, Decimal, datetime]]) -> FillMetrics:
@@ -227,6 +229,7 @@ def fill_metrics(counted: Iterable[tuple[Decimal, Decimal, Decimal, datetime]]) 
         fees_usd=fees_usd,
         first_fill_at=min(times) if times else None,
         last_fill_at=max(times) if times else None,
+        fills=len(counted),
     )
 
 
@@ -367,7 +370,7 @@ def _update_one(journal: Journal, row, metrics: FillMetrics, resting: Resting | 
         result.cancelled += to == OrderState.CANCELLED and current != OrderState.CANCELLED
         result.reconciled += event == OrderEvent.RECONCILED
     result.updated += 1
-    _update_quality(journal.connection, row, values, now)
+    _update_quality(journal.connection, row, values, now, metrics, change[1] if change is not None else current)
 
 
 def _agree_order_row(connection: Connection, row, executed: Decimal, resting: Resting | None,
@@ -416,8 +419,10 @@ def _execution_values(row, metrics: FillMetrics, order_size: Decimal) -> dict:
     }
 
 
-def _update_quality(connection: Connection, row, values: dict, now: datetime) -> None:
+def _update_quality(connection: Connection, row, values: dict, now: datetime, metrics: FillMetrics,
+                    state: OrderState) -> None:
     price = values["executed_price"]
+    seed = fill_values(connection, row, values, metrics.fills, metrics.last_fill_at, state)
     upsert(
         connection,
         lt_execution_quality,
@@ -431,12 +436,13 @@ def _update_quality(connection: Connection, row, values: dict, now: datetime) ->
                 "slippage_cents": slippage_cents(row["side"], price, row["signal_price"]) if price is not None else None,
                 "fill_rate": values["fill_rate"],
                 "fill_latency_ms": values["fill_latency_ms"],
+                **seed,
                 "created_at": now,
                 "updated_at": now,
             }
         ],
         ["lt_order_id"],
-        ["executed_price", "slippage_pct", "slippage_cents", "fill_rate", "fill_latency_ms", "updated_at"],
+        ["executed_price", "slippage_pct", "slippage_cents", "fill_rate", "fill_latency_ms", *FILL_COLUMNS, "updated_at"],
     )
 
 

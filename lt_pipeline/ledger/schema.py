@@ -433,28 +433,76 @@ fills = Table(
     Index("ix_fills_lt_order", "lt_order_id"),
 )
 
+def _same_as_lt_order_id(context) -> str:
+    """The seed's `id` of an execution-quality row: its LT order's id, so a row written again keeps it."""
+    return context.get_current_parameters()["lt_order_id"]
+
+
+# One row per LT order: the seed's execution-quality record (docs/tca.md §8). Two families of columns:
+#  * the first ones (best_bid ... fill_latency_ms): this project's figures, per share and in cents where
+#    a cost, kept as they were;
+#  * the seed's own names (expected_price ... execution_quality_score) with the meaning docs/tca.md §8
+#    gives each, some equal to a column of the first family (said beside them), plus markouts.
+# Every `_pct` column is a FRACTION, like `slippage_pct` and quality/measures.py (0.05 is 5 %); every
+# `_cents` column is cents per share, side-signed so that positive is bad for us (markouts: positive is
+# good: the price moved our way). Derived ratios are at the ledger's ratio precision (money.quantize_ratio).
 lt_execution_quality = Table(
     "lt_execution_quality",
     metadata,
-    Column("lt_order_id", String(36), ForeignKey("lt_orders.lt_order_id"), primary_key=True),
+    # The seed's key, equal to lt_order_id (stable: derived from strategy and source trade).
+    Column("id", String(36), primary_key=True, default=_same_as_lt_order_id),
+    Column("lt_order_id", String(36), ForeignKey("lt_orders.lt_order_id"), nullable=False, unique=True),
     Column("strategy_id", ID, nullable=False),
     Column("signal_price", ExactDecimal, nullable=False),
     Column("best_bid", ExactDecimal),
     Column("best_ask", ExactDecimal),
     Column("mid_price", ExactDecimal),
-    Column("spread", ExactDecimal),
-    Column("volume_24h", ExactDecimal),
-    Column("estimated_fill_price", ExactDecimal),
+    Column("spread", ExactDecimal),  # best ask - best bid, price units
+    Column("volume_24h", ExactDecimal),  # = market_volume_24h
+    Column("estimated_fill_price", ExactDecimal),  # the book walk's VWAP for the order's size
     Column("estimated_slippage_pct", ExactDecimal),
-    Column("executed_price", ExactDecimal),
-    Column("slippage_pct", ExactDecimal),
-    Column("slippage_cents", ExactDecimal),
-    Column("fill_rate", ExactDecimal),
-    Column("execution_latency_ms", Integer),
+    Column("executed_price", ExactDecimal),  # VWAP of the counting fills
+    Column("slippage_pct", ExactDecimal),  # = slippage_vs_signal_pct (not side-adjusted)
+    Column("slippage_cents", ExactDecimal),  # s x (executed - signal) x 100
+    Column("fill_rate", ExactDecimal),  # filled / intended shares, a fraction
+    Column("execution_latency_ms", Integer),  # = latency_order_ms
     Column("ack_latency_ms", Integer),
-    Column("fill_latency_ms", Integer),
+    Column("fill_latency_ms", Integer),  # = latency_fill_ms
+    # --- the seed's columns ---
+    # What we expected to pay: the book walk's estimate for the order's size, else the signal price.
+    Column("expected_price", ExactDecimal),
+    # The book read when the signal was decided (the executor's tick), not at the leader's fill.
+    Column("best_bid_at_signal", ExactDecimal),  # = best_bid
+    Column("best_ask_at_signal", ExactDecimal),  # = best_ask
+    Column("mid_price_at_signal", ExactDecimal),  # = mid_price, M_0
+    Column("slippage_vs_mid_pct", ExactDecimal),  # (executed - mid) / mid, fraction, not side-adjusted
+    Column("slippage_vs_signal_pct", ExactDecimal),  # (executed - signal) / signal, fraction, not side-adjusted
+    Column("slippage_vs_mid_cents", ExactDecimal),  # s x (executed - mid) x 100, the effective half-spread
+    Column("order_size_usd", ExactDecimal),  # order shares x limit price, USD
+    Column("filled_size_usd", ExactDecimal),  # sum of shares x price over the counting fills, USD
+    Column("partial_fill_count", Integer, nullable=False, server_default="0"),  # counting fills of the order
+    Column("signal_timestamp", UtcDateTime),  # the signal's time (the FT order's), = lt_orders.signal_at
+    Column("order_placed_timestamp", UtcDateTime),  # when the order was posted, = lt_orders.submitted_at
+    Column("first_fill_timestamp", UtcDateTime),  # match time of the first counting fill
+    Column("latency_order_ms", Integer),  # order_placed - signal, whole ms, >= 0
+    Column("latency_fill_ms", Integer),  # first_fill - order_placed, whole ms, >= 0
+    Column("market_volume_24h", ExactDecimal),  # the venue's 24 h volume (Gamma volume24hr) at decision, USD
+    Column("market_spread_pct", ExactDecimal),  # (best ask - best bid) / mid, fraction
+    Column("volatility_pct", ExactDecimal),  # std dev of the last day's hourly price changes, fraction of $1
+    Column("execution_quality_score", ExactDecimal),  # 0-100, 2 dp (docs/tca.md §5 on this one order)
+    Column("score_components_json", Text),  # the score's inputs, components, weights and caps
+    # Markouts (docs/tca.md §8), cents per share at 1, 5 and 30 minutes: ours from our fills, the
+    # leader's from the tracked trader's source trade; NULL until the horizon has passed.
+    Column("markout_1m_cents", ExactDecimal),
+    Column("markout_5m_cents", ExactDecimal),
+    Column("markout_30m_cents", ExactDecimal),
+    Column("leader_markout_1m_cents", ExactDecimal),
+    Column("leader_markout_5m_cents", ExactDecimal),
+    Column("leader_markout_30m_cents", ExactDecimal),
     *_created_updated(),
     _price("signal_price"),
+    CheckConstraint("partial_fill_count >= 0", name="partial_fill_count_non_negative"),
+    Index("ix_lt_execution_quality_strategy_created", "strategy_id", "created_at"),
 )
 
 signal_decisions = Table(

@@ -26,6 +26,7 @@ from sqlalchemy import func, insert, select
 
 from lt_pipeline.clock import system_clock
 from lt_pipeline.execution.executor import BookSource, run_executor
+from lt_pipeline.execution.quality_record import ConditionsSource, gamma_volumes
 from lt_pipeline.model.orders import OrderState
 from lt_pipeline.ingest.markets import store_markets
 from lt_pipeline.ledger import migrate, schema
@@ -155,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
             signals = seed_ledger(engine, url, args.strategies, args.per_strategy)
             trader = ClobTrader(url, 137, BENCH_KEY)
             reader = ClobReader(url)
+            # as the lt_orders asset: books, and each token's volume and volatility, read once per token
+            conditions = ConditionsSource(reader.price_history, gamma_volumes(GammaClient(f"{url}/gamma", max_retries=1)))
             started = time.perf_counter()
-            report = run_executor(engine, system_clock, BookSource(reader.book), lambda user: trader)
+            report = run_executor(engine, system_clock, BookSource(reader.book, conditions=conditions), lambda user: trader)
             seconds = time.perf_counter() - started
             with engine.connect() as connection:
                 # Acknowledged: the venue answered and took the order (a refusal is answered too, but placed nothing).

@@ -58,11 +58,11 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
     keys = {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
     assert keys == {
         "tracked_traders", "ft_wallets", "source_trades", "ft_orders", "lt_strategies", "lt_orders", "lt_fills",
-        "market_resolutions", "ft_outcomes", "lt_outcomes",
+        "market_resolutions", "ft_outcomes", "lt_outcomes", "strategy_alerts",
     }
     execution = definitions.resolve_job_def("execution_job")
     assert {k.to_user_string() for k in execution.asset_layer.executable_asset_keys} >= {
-        "source_trades", "ft_orders", "lt_orders", "lt_fills"
+        "source_trades", "ft_orders", "lt_orders", "lt_fills", "strategy_alerts"
     }
     resolution = definitions.resolve_job_def("resolution_job")
     assert {k.to_user_string() for k in resolution.asset_layer.executable_asset_keys} == {
@@ -75,8 +75,10 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
     sensor = definitions.resolve_sensor_def("new_signals_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING and sensor.minimum_interval_seconds == 5
     checks = {key.name for check in definitions.asset_checks for key in check.check_keys}
-    assert checks == {"no_duplicate_live_orders", "exposure_within_caps", "nothing_placed_while_paused", "ledger_matches_venue"}
-    assert all(spec.blocking for check in definitions.asset_checks for spec in check.check_specs)
+    assert {"no_duplicate_live_orders", "exposure_within_caps", "nothing_placed_while_paused", "ledger_matches_venue",
+            "no_open_alerts"} <= checks
+    money = {"no_duplicate_live_orders", "exposure_within_caps", "nothing_placed_while_paused", "ledger_matches_venue"}
+    assert all(spec.blocking for check in definitions.asset_checks for spec in check.check_specs if spec.name in money)
 
 
 def test_the_schedules_skip_while_a_run_of_their_job_is_in_flight(definitions):

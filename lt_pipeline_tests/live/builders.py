@@ -83,7 +83,12 @@ def make_world(
 ) -> LiveWorld:
     """A user with one launched LT strategy mirroring one FT wallet, and the market's rows in the ledger."""
     now = emulator.clock.now()
-    market = market or long_lived_market(emulator)
+    if market is None:
+        # A fee-free market, so the arithmetic of tests about fills and PnL stays the shares' own; the
+        # fee tests turn a schedule on themselves (live/test_fees.py).
+        market = long_lived_market(emulator)
+        emulator.admin("fee-schedule", condition_id=market.condition_id, enabled=False)
+        market = emulator.venue.market(market.condition_id)
     wallet_id = f"FT_{user_id.upper()}_{next(_serial)}"
     strategy_id = f"LT_{wallet_id}"
     with engine.begin() as connection:

@@ -4,10 +4,12 @@ import dagster as dg
 
 from lt_pipeline.defs.forward_test.assets import ft_orders, ft_outcomes, ft_wallets, market_resolutions
 from lt_pipeline.defs.metadata import materialized
-from lt_pipeline.defs.resources import ClockResource, LedgerResource, LiveTradingResource, VenueResource
+from lt_pipeline.alerts.ledger import evaluate_alerts
+from lt_pipeline.defs.resources import AlertResource, ClockResource, LedgerResource, LiveTradingResource, VenueResource
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.execution.ft_sync import follow_ft_changes
 from lt_pipeline.execution.outcomes import settle_lt_orders
+from lt_pipeline.execution.quality_record import ConditionsSource, gamma_volumes, record_markouts
 from lt_pipeline.execution.venue_identity import check_venue
 from lt_pipeline.execution.venue_sync import sync_venue
 
@@ -37,7 +39,9 @@ def lt_orders(
         context.log.error(lost)
         return dg.MaterializeResult(metadata={"venue_lost": lost})
     pool = live.pool(ledger.engine)
-    report = run_executor(ledger.engine, clock.clock, BookSource(venue.clob_reader().book), pool.trader)
+    reader = venue.clob_reader()
+    conditions = ConditionsSource(reader.price_history, gamma_volumes(venue.gamma(clock.clock, max_retries=1)))
+    report = run_executor(ledger.engine, clock.clock, BookSource(reader.book, conditions=conditions), pool.trader)
     for strategy_id, why in report.failed.items():
         context.log.error(f"{strategy_id}: signals not executed this tick: {why}")
     return materialized(
@@ -79,7 +83,26 @@ def lt_fills(
 @dg.asset(
     group_name="resolution",
     deps=[market_resolutions, ft_outcomes],
-    description="Live positions settled on their real fills: WON, LOST or VOID with PnL, ft_pnl and the difference.",
+    description="Live positions settled on their real fills: WON, LOST or VOID with PnL, ft_pnl and the difference; "
+    "markouts of our fills and the leaders' trades once their horizon has passed.",
 )
-def lt_outcomes(ledger: LedgerResource, clock: ClockResource) -> dg.MaterializeResult:
+def lt_outcomes(ledger: LedgerResource, venue: VenueResource, clock: ClockResource) -> dg.MaterializeResult:
+    record_markouts(ledger.engine, venue.clob_reader().price_history, clock.clock)
     return materialized(settle_lt_orders(ledger.engine, clock.clock))
+
+
+@dg.asset(
+    group_name="live",
+    deps=[lt_fills],
+    description="Execution-quality alerts: a strategy whose venue rejection rate or p95 signal-to-submit latency "
+    "over the last day crosses its threshold, recorded and notified once per breach, cleared on recovery.",
+)
+def strategy_alerts(ledger: LedgerResource, clock: ClockResource, alerting: AlertResource) -> dg.MaterializeResult:
+    report = evaluate_alerts(
+        ledger.engine, clock.now(), max_rejection_rate=alerting.max_rejection_rate,
+        max_p95_latency_seconds=alerting.max_p95_latency_seconds, notify=alerting.notifier(),
+    )
+    return dg.MaterializeResult(metadata={
+        "open_alerts": len(report.open), "opened": len(report.opened), "cleared": len(report.cleared),
+        "alerts": "; ".join(report.open) or "none",
+    })

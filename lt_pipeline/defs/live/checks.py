@@ -7,6 +7,7 @@ from decimal import Decimal
 import dagster as dg
 from sqlalchemy import func, select
 
+from lt_pipeline.alerts.ledger import open_alerts
 from lt_pipeline.defs.resources import LedgerResource
 from lt_pipeline.execution.controls import current_halt
 from lt_pipeline.execution.strategy_book import committed_usd
@@ -101,4 +102,15 @@ def ledger_matches_venue(ledger: LedgerResource) -> dg.AssetCheckResult:
         unrepaired_discrepancies=len(unrepaired),
         detail=detail or "none",
         missing="; ".join(f"{oid[:12]}: {why}" for oid, why in unrepaired[:10]) or "none",
+    )
+
+
+@dg.asset_check(asset="strategy_alerts", blocking=False, description="Warns while a strategy's rejection rate or p95 latency is over its threshold.")
+def no_open_alerts(ledger: LedgerResource) -> dg.AssetCheckResult:
+    with ledger.engine.connect() as connection:
+        alerts = open_alerts(connection)
+    return dg.AssetCheckResult(
+        passed=not alerts, severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(alerts) if alerts else "no strategy over an alert threshold",
+        metadata={"open_alerts": len(alerts)},
     )

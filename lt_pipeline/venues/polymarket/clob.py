@@ -1,29 +1,36 @@
-"""Read-only CLOB access through py-clob-client-v2 (level 0, no key): books, markets, midpoints and
-tick sizes in our own types, with the client's exceptions mapped to VenueRejected/VenueUnavailable."""
+"""Read-only CLOB access through py-clob-client-v2 (level 0, no key): books, markets, midpoints, tick
+sizes and price histories in our own types, with the client's exceptions mapped to
+VenueRejected/VenueUnavailable."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
 from py_clob_client_v2.client import ClobClient
+from py_clob_client_v2.clob_types import PricesHistoryParams
 from py_clob_client_v2.exceptions import PolyApiException, PolyException
 
+from lt_pipeline.clock import ensure_utc, to_unix
 from lt_pipeline.money import BadNumber, to_decimal, to_price
 from lt_pipeline.venues.polymarket.http import Sleep, error_text, retry_after_seconds, with_retries
 from lt_pipeline.venues.polymarket.models import (
     BadPayload,
     BookSnapshot,
     MarketInfo,
+    PricePoint,
     VenueError,
     VenueRejected,
     VenueUnavailable,
 )
-from lt_pipeline.venues.polymarket.parsing import parse_book, parse_clob_market, require_object
+from lt_pipeline.venues.polymarket.parsing import parse_book, parse_clob_market, parse_price_history, require_object
 
 T = TypeVar("T")
+
+HISTORY_INTERVALS = ("1h", "6h", "1d", "1w", "1m", "max", "all")  # 1m is a month
 
 POLYGON_CHAIN_ID = 137
 NOT_FOUND = 404
@@ -96,6 +103,39 @@ class ClobReader:
             return to_decimal(tick, "minimum_tick_size")
         except BadNumber as exc:
             raise BadPayload(f"tick size of token {token_id}: {exc}") from None
+
+    def price_history(
+        self,
+        token_id: str,
+        interval: str | None = "1d",
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        fidelity_minutes: int | None = None,
+    ) -> list[PricePoint]:
+        """The token's price history, oldest point first: `GET /prices-history?market=<token>` over a
+        preset `interval` ending now (1h, 6h, 1d, 1w, 1m = a month, max), or from `start` to `end`
+        (both, and no interval), one point per `fidelity_minutes` (the venue's default: 1). Empty when
+        the venue has no history for the token."""
+        if start is not None or end is not None:
+            if start is None or end is None:
+                raise ValueError("price_history: give both start and end, or an interval")
+            interval = None
+            start_ts, end_ts = to_unix(ensure_utc(start, "start")), to_unix(ensure_utc(end, "end"))
+        elif interval not in HISTORY_INTERVALS:
+            raise ValueError(f"interval: expected one of {', '.join(HISTORY_INTERVALS)}, got {interval!r}")
+        else:
+            start_ts = end_ts = None
+        if fidelity_minutes is not None and fidelity_minutes < 1:
+            raise ValueError(f"fidelity_minutes: expected 1 or more, got {fidelity_minutes}")
+        params = PricesHistoryParams(market=token_id, start_ts=start_ts, end_ts=end_ts, fidelity=fidelity_minutes,
+                                     interval=interval)
+        what = f"price history of token {token_id}"
+        body = self._read(lambda: self.client.get_prices_history(params), what)
+        try:
+            return parse_price_history(body)
+        except BadPayload as exc:
+            raise BadPayload(f"{what}: {exc.message}") from None
 
     # --- plumbing -----------------------------------------------------------------------------------
 

@@ -218,6 +218,16 @@ class MarketInfo:
         return self.resolution is not None
 
 
+# --- price history ------------------------------------------------------------------------------
+
+
+class PricePoint(NamedTuple):
+    """One point of a token's price history (`/prices-history`): the price at `at` (aware UTC)."""
+
+    at: datetime
+    price: Decimal
+
+
 # --- order books --------------------------------------------------------------------------------
 
 

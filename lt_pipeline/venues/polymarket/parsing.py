@@ -21,6 +21,7 @@ from lt_pipeline.venues.polymarket.models import (
     BookSnapshot,
     FeeSchedule,
     MarketInfo,
+    PricePoint,
     RejectedRecord,
     Resolution,
     ResolutionStatus,
@@ -471,3 +472,24 @@ def parse_book(book: Mapping[str, Any]) -> BookSnapshot:
         neg_risk=neg_risk,
         last_trade_price=_optional_number(book, "last_trade_price", parse=to_price),
     )
+
+
+# --- CLOB price history -------------------------------------------------------------------------------
+
+
+def parse_price_history(body: object) -> list[PricePoint]:
+    """`/prices-history`'s `{"history": [{"t": unix seconds, "p": price}, ...]}` as points, oldest
+    first. A bad point fails the whole history: a half-read series would bend every figure taken
+    from it."""
+    history = require_object(body, "prices-history").get("history")
+    if not isinstance(history, list):
+        raise BadPayload(f"history: expected a list of points, got {history!r}")
+    points = []
+    for index, point in enumerate(history):
+        if not isinstance(point, Mapping):
+            raise BadPayload(f"history[{index}]: expected {{t, p}}, got {point!r}")
+        try:
+            points.append(PricePoint(_unix_time(point, "t"), _number(point, "p", to_price)))
+        except BadPayload as exc:
+            raise BadPayload(f"history[{index}].{exc}") from None
+    return sorted(points, key=lambda point: point.at)
