@@ -51,10 +51,12 @@ DELEGATED = {
     ("bench", "strategy"): ("lt_pipeline.tools.bench_strategy", "FT decisions for 1,000 wallets x 10,000 trades"),
     ("bench", "execution"): ("lt_pipeline.tools.bench_execution", "one tick placing 500 orders across 100 strategies"),
     ("bench", "detection"): ("lt_pipeline.tools.bench_detection", "tracked traders covered per detection cycle within the Data API quotas, and the delay"),
+    ("bench", "analytics"): ("lt_pipeline.tools.bench_analytics", "live versus paper analytics over 1,000,000 FT and LT orders: ADBC + DuckDB against pandas"),
     ("dagster-home", None): ("lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
     ("drill", "faults"): ("lt_pipeline.tools.fault_drill", "live trading against each emulator fault profile, with counts"),
     ("run", None): ("lt_pipeline.tools.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
     ("demo", None): ("lt_pipeline.tools.demo", "the headless demo on a simulated clock"),
+    ("report", None): ("lt_pipeline.tools.report", "how each live twin is doing against paper: per strategy and per order"),
     ("reset", None): ("lt_pipeline.tools.reset", "start the embedded ledger, Dagster instance and emulator over from nothing"),
     ("strategy", None): ("lt_pipeline.tools.strategy_cli", "create, launch, pause, resume, edit, halt LT strategies"),
 }

@@ -58,7 +58,9 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
     keys = {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
     assert keys == {
         "tracked_traders", "ft_wallets", "source_trades", "ft_orders", "lt_strategies", "lt_orders", "lt_fills",
-        "market_resolutions", "ft_outcomes", "lt_outcomes", "strategy_alerts",
+        "market_resolutions", "ft_outcomes", "lt_outcomes", "strategy_alerts", "ft_vs_lt_pictures",
+        "strategy_quality_daily", "ft_vs_lt_daily", "ft_vs_lt_by_trader_daily", "ft_vs_lt_by_category_daily",
+        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily",
     }
     execution = definitions.resolve_job_def("execution_job")
     assert {k.to_user_string() for k in execution.asset_layer.executable_asset_keys} >= {
@@ -66,7 +68,7 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
     }
     resolution = definitions.resolve_job_def("resolution_job")
     assert {k.to_user_string() for k in resolution.asset_layer.executable_asset_keys} == {
-        "market_resolutions", "ft_outcomes", "lt_outcomes"
+        "market_resolutions", "ft_outcomes", "lt_outcomes", "ft_vs_lt_pictures"
     }
     every_2 = definitions.resolve_schedule_def("execution_every_2_minutes")
     every_10 = definitions.resolve_schedule_def("resolution_every_10_minutes")
@@ -79,6 +81,23 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
             "no_open_alerts"} <= checks
     money = {"no_duplicate_live_orders", "exposure_within_caps", "nothing_placed_while_paused", "ledger_matches_venue"}
     assert all(spec.blocking for check in definitions.asset_checks for spec in check.check_specs if spec.name in money)
+    analytics = definitions.resolve_job_def("analytics_job")
+    assert {k.to_user_string() for k in analytics.asset_layer.executable_asset_keys} == {
+        "strategy_quality_daily", "ft_vs_lt_daily", "ft_vs_lt_by_trader_daily", "ft_vs_lt_by_category_daily",
+        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily",
+    }
+    today = definitions.resolve_schedule_def("analytics_every_10_minutes")
+    nightly = definitions.resolve_schedule_def("analytics_catchup_nightly")
+    assert (today.cron_schedule, nightly.cron_schedule) == ("3-59/10 * * * *", "20 0 * * *")
+    assert today.default_status == nightly.default_status == dg.DefaultScheduleStatus.RUNNING
+    analytics_checks = {(key.asset_key.to_user_string(), key.name) for key in definitions.resolve_asset_graph().asset_check_keys
+                        if key.asset_key.to_user_string() in {k.to_user_string() for k in analytics.asset_layer.executable_asset_keys}}
+    assert {name for _, name in analytics_checks} == {
+        "attribution_sums_to_difference", "cut_adds_up_to_strategy_totals", "rates_within_unit_interval",
+        "coverage_adds_up_to_strategy_coverage",
+    }
+    assert ("ft_vs_lt_daily", "attribution_sums_to_difference") in analytics_checks
+    assert ("strategy_quality_daily", "rates_within_unit_interval") in analytics_checks
 
 
 def test_the_schedules_skip_while_a_run_of_their_job_is_in_flight(definitions):

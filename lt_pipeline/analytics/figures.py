@@ -1,0 +1,155 @@
+"""The figures of a group of signals (a strategy's day, or that day cut by tracked trader, market
+category or price bucket), as DuckDB SQL over signal_facts, and the output tables' columns.
+
+Counts are BIGINT; money is DECIMAL(38, 18), summed exactly; rates, ratios and latency percentiles are
+DOUBLE. A rate is in [0, 1] (or NULL when its denominator is 0); a ratio need not be (a market BUY
+filled below its signal price fills more shares than intended; ROI can be anything). Latency
+percentiles are nearest-rank (quantile_disc), as quality.measures.percentile. `*_cents` columns are
+the displayed table of quality.attribution.Attribution.terms_in_cents: every figure but the residual
+rounded half-even to the cent, the residual what makes the displayed terms add up to the displayed
+difference.
+"""
+
+from __future__ import annotations
+
+from lt_pipeline.analytics.facts import TERMS
+
+# (name, aggregate over signal_facts)
+COUNTS = (
+    ("signals", "count(*)"),
+    ("claimed", "count_if(claimed)"),
+    ("unclaimed", "count_if(NOT claimed)"),
+    ("placed", "count_if(placed)"),
+    ("skipped", "count_if(skipped)"),
+    ("denied", "count_if(denied)"),
+    ("stale", "count_if(stale)"),
+    ("filled", "count_if(filled)"),
+    ("full_fills", "count_if(full_fill)"),
+    ("rejected", "count_if(rejected)"),
+    ("unknown", "count_if(unknown)"),
+    ("never_arrived", "count_if(never_arrived)"),
+    ("in_flight", "count_if(in_flight)"),
+    ("open_positions", "count_if(open_position)"),
+    ("settled", "count_if(settled)"),
+    ("awaiting_settlement", "count_if(awaiting_settlement)"),
+    ("invalid", "count_if(invalid)"),
+    ("live_positions_settled", "count_if(live_position_settled)"),
+    ("live_wins", "count_if(live_win)"),
+    ("paper_wins", "count_if(paper_win)"),
+)
+MONEY = ("paper_pnl", "live_pnl", "live_invested", "paper_invested", "fees_paid", "open_usd")
+SHARE_SUMS = ("placed_intended_shares", "placed_filled_shares")
+LATENCIES = ("submit_latency_ms", "fill_latency_ms")
+PERCENTILES = (50, 95, 99)
+
+# (name, numerator, denominator) over the aggregated columns; all in [0, 1].
+RATES = (
+    ("skip_rate", "skipped", "signals"),
+    ("local_denial_rate", "denied", "signals"),
+    ("stale_rate", "stale", "signals"),
+    ("rejection_rate", "rejected", "placed"),
+    ("unknown_rate", "unknown + never_arrived", "placed"),
+    ("order_fill_rate", "filled", "placed"),
+    ("full_fill_ratio", "full_fills", "placed"),
+    ("live_win_rate", "live_wins", "live_positions_settled"),
+    ("paper_win_rate", "paper_wins", "settled"),
+)
+RATIOS = (
+    ("quantity_fill_rate", "placed_filled_shares", "placed_intended_shares"),
+    ("live_roi", "live_pnl", "live_invested"),
+    ("paper_roi", "paper_pnl", "paper_invested"),
+)
+LATENCY_COLUMNS = tuple(f"{span.removesuffix('_ms')}_p{p}_ms" for span in LATENCIES for p in PERCENTILES)
+RATE_COLUMNS = tuple(name for name, _, _ in RATES)
+CENTS = ("paper_pnl_cents", "live_pnl_cents", "difference_cents", *(f"{t}_cents" for t in TERMS))
+
+COMPARISON = ("signals", "settled", "awaiting_settlement", "invalid", "paper_pnl", "live_pnl", "paper_minus_live",
+              *TERMS, *CENTS)
+QUALITY = (*(n for n, _ in COUNTS), *MONEY, *RATE_COLUMNS, *(n for n, _, _ in RATIOS), *LATENCY_COLUMNS)
+CUT = (*QUALITY, "paper_minus_live", *TERMS, *CENTS)  # a cut table: every figure
+
+DIMENSIONS = {"trader": "trader_address", "category": "category", "price_bucket": "price_decile"}
+# Output expressions of grouping keys that are not shown as they are: the decile index becomes the
+# label "0.0-0.1" ... "0.9-1.0" (quality.score.price_bucket), formatted per group, not per signal.
+KEY_OUTPUT = {
+    "price_decile": "'0.' || price_decile || '-' || CASE WHEN price_decile = 9 THEN '1.0' "
+                    "ELSE '0.' || (price_decile + 1) END AS price_bucket",
+}
+
+
+def _types() -> dict[str, str]:
+    types = {name: "BIGINT" for name, _ in COUNTS}
+    types.update({name: "DECIMAL(38, 18)" for name in (*MONEY, "paper_minus_live", *TERMS)})
+    types.update({name: "DECIMAL(38, 2)" for name in CENTS})
+    types.update({name: "DOUBLE" for name in (*RATE_COLUMNS, *(n for n, _, _ in RATIOS), *LATENCY_COLUMNS)})
+    types.update(day="DATE", strategy_id="VARCHAR", trader_address="VARCHAR", category="VARCHAR",
+                 price_bucket="VARCHAR", reason="VARCHAR", computed_at="TIMESTAMP")
+    return types
+
+
+TYPES = _types()
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    return f"CAST({numerator} AS DOUBLE) / NULLIF(CAST({denominator} AS DOUBLE), 0)"
+
+
+def group_sql(keys: tuple[str, ...]) -> str:
+    """Every figure of signal_facts grouped by `keys` (QUALITY and COMPARISON columns after the keys)."""
+    key_list = ", ".join(keys)
+    key_out = ", ".join(KEY_OUTPUT.get(key, key) for key in keys)
+    inner = [f"{expr} AS {name}" for name, expr in COUNTS]
+    inner += [f"sum({name}) AS {name}" for name in (*MONEY, *SHARE_SUMS, *TERMS)]
+    inner += [f"quantile_disc({span}, {[p / 100 for p in PERCENTILES]}) AS {span}_q" for span in LATENCIES]
+    outer = [f"{name}" for name, _ in COUNTS] + list(MONEY) + list(TERMS)
+    outer.append("paper_pnl - live_pnl AS paper_minus_live")
+    outer += [f"{_ratio(n, d)} AS {name}" for name, n, d in (*RATES, *RATIOS)]
+    outer += [
+        f"CAST({span}_q[{i + 1}] AS DOUBLE) AS {span.removesuffix('_ms')}_p{p}_ms"
+        for span in LATENCIES for i, p in enumerate(PERCENTILES)
+    ]
+    shown = [t for t in TERMS if t != "residual"]
+    outer += ["cents(paper_pnl) AS paper_pnl_cents", "cents(live_pnl) AS live_pnl_cents",
+              "cents(paper_pnl) - cents(live_pnl) AS difference_cents"]
+    outer += [f"cents({t}) AS {t}_cents" for t in shown]
+    outer.append(
+        "cents(paper_pnl) - cents(live_pnl) - (" + " + ".join(f"cents({t})" for t in shown) + ") AS residual_cents"
+    )
+    return (
+        f"SELECT {key_out}, {', '.join(outer)} FROM ("
+        f"SELECT {key_list}, {', '.join(inner)} FROM signal_facts GROUP BY {key_list})"
+    )
+
+
+SKIP_REASONS_SQL = """
+SELECT day, strategy_id, skip_reason AS reason, count(*) AS signals, count_if(settled) AS settled,
+       sum(coverage) AS coverage, cents(sum(coverage)) AS coverage_cents
+FROM signal_facts WHERE skip_reason IS NOT NULL GROUP BY day, strategy_id, skip_reason
+"""
+
+KEYS = ("day", "strategy_id")
+
+# Output table -> (its columns after day, the temp result it is cut from).
+TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "strategy_quality_daily": (("strategy_id", *QUALITY), "fig_strategy"),
+    "ft_vs_lt_daily": (("strategy_id", *COMPARISON), "fig_strategy"),
+    "ft_vs_lt_by_trader_daily": (("strategy_id", "trader_address", *CUT), "fig_trader"),
+    "ft_vs_lt_by_category_daily": (("strategy_id", "category", *CUT), "fig_category"),
+    "ft_vs_lt_by_price_bucket_daily": (("strategy_id", "price_bucket", *CUT), "fig_price_bucket"),
+    "skip_reasons_daily": (("strategy_id", "reason", "signals", "settled", "coverage", "coverage_cents"), "fig_skip_reasons"),
+}
+TYPES.update(coverage_cents="DECIMAL(38, 2)")
+CUT_TABLES = {"trader": "ft_vs_lt_by_trader_daily", "category": "ft_vs_lt_by_category_daily",
+              "price_bucket": "ft_vs_lt_by_price_bucket_daily"}
+
+
+def build_figures(duck) -> dict[str, int]:
+    """The grouped results fig_* from signal_facts; returns their row counts."""
+    results = {"fig_strategy": group_sql(KEYS), "fig_skip_reasons": SKIP_REASONS_SQL}
+    for name, column in DIMENSIONS.items():
+        results[f"fig_{name}"] = group_sql((*KEYS, column))
+    counts = {}
+    for name, sql in results.items():
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        counts[name] = duck.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    return counts

@@ -1,0 +1,245 @@
+"""Read the ledger in bulk into Arrow and stage it in DuckDB with exact types.
+
+One query per table through ADBC (the SQLite or the PostgreSQL driver), in one snapshot: the database
+hands over columns, never Python objects row by row. Each column arrives as the ledger stores
+it (SQLite: decimals and timestamps as text; PostgreSQL: NUMERIC sent as text, TIMESTAMPTZ as Arrow
+timestamps), and the staging views give both engines one typed shape: DECIMAL(38, 18) for money (the
+PostgreSQL columns' own scale), DECIMAL(18, 8) for shares and DECIMAL(18, 10) for prices (see TYPES),
+naive UTC TIMESTAMP, VARCHAR and BIGINT.
+
+SQLite's ADBC driver infers a column's Arrow type from the first rows it reads, so a text column whose
+first values are NULL would be taken for an integer column: a nullable text column is read as
+COALESCE(column, '') and the staging view turns '' back into NULL.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import pyarrow as pa
+from sqlalchemy.engine import make_url
+
+Kind = Literal["text", "money", "shares", "price", "timestamp", "int"]
+# Money is summed at PostgreSQL's own scale. Shares and prices are multiplied, so they are staged
+# narrower: DECIMAL(18, 8) x DECIMAL(18, 10) multiplies into DECIMAL(38, 18) exactly and quickly (no
+# 128-bit division on the way). A value with more decimals than its type holds is flagged, not rounded.
+TYPES = {"money": ("DECIMAL(38, 18)", 18), "shares": ("DECIMAL(18, 8)", 8), "price": ("DECIMAL(18, 10)", 10)}
+WIDE_RANGE_DAYS = 7  # a longer range reads most of a table: scanning beats index lookups on SQLite
+BATCH_ROWS = 65_536  # SQLite rows per Arrow batch
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the staged name
+    source: str  # the ledger expression (qualified where the query joins)
+    kind: Kind
+    nullable: bool = False
+
+    @property
+    def decimal(self) -> bool:
+        return self.kind in TYPES
+
+
+@dataclass(frozen=True)
+class LedgerTable:
+    """One ledger query: `view` is the DuckDB staging view's name; rows are limited to the day range by
+    `day_column` (a signal time) when set; `table` is the table whose index a wide range skips."""
+
+    view: str
+    from_sql: str
+    columns: tuple[Column, ...]
+    day_column: str | None = None
+    where: str | None = None
+    table: str | None = None
+
+
+def _cols(*specs: str) -> tuple[Column, ...]:
+    """'name:kind' or 'name=source:kind' (kind defaults to text); a trailing '?' marks a column that
+    may be NULL (the others are NOT NULL in the ledger)."""
+    out = []
+    for spec in specs:
+        nullable = spec.endswith("?")
+        head, _, kind = spec.rstrip("?").partition(":")
+        name, _, source = head.partition("=")
+        out.append(Column(name, source or name, kind or "text", nullable))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+LAUNCHED_WALLETS = "SELECT ft_wallet_id FROM lt_strategies WHERE launched_at IS NOT NULL"
+
+TABLES: tuple[LedgerTable, ...] = (
+    LedgerTable("st_strategies", "lt_strategies", _cols("strategy_id", "ft_wallet_id", "launched_at:timestamp?")),
+    LedgerTable(
+        "st_ft",
+        "ft_orders",
+        _cols(
+            "order_id", "wallet_id", "trader_address", "token_id", "side", "entry_price:price", "size:money",
+            "shares:shares", "order_time:timestamp", "outcome", "pnl:money?",
+        ),
+        day_column="order_time",
+        where=f"wallet_id IN ({LAUNCHED_WALLETS})",
+        table="ft_orders",
+    ),
+    LedgerTable(
+        "st_lt",
+        "lt_orders l LEFT JOIN lt_execution_quality q ON q.lt_order_id = l.lt_order_id",
+        _cols(
+            "strategy_id=l.strategy_id", "ft_order_id=l.ft_order_id", "signal_at=l.signal_at:timestamp",
+            "intended_shares=l.intended_shares:shares?", "executed_shares=l.executed_shares:shares",
+            "executed_price=l.executed_price:price?", "executed_size=l.executed_size:money",
+            "fees_usd=l.fees_usd:money", "status=l.status",
+            "decision_reason=CASE WHEN l.status = 'SKIPPED' THEN l.decision_reason END?",
+            "outcome=l.outcome", "pnl=l.pnl:money?", "execution_latency_ms=l.execution_latency_ms:int?",
+            "fill_latency_ms=l.fill_latency_ms:int?", "mid_price=q.mid_price:price?",
+        ),
+        day_column="l.signal_at",
+    ),
+    LedgerTable("st_markets", "markets", _cols("condition_id", "category")),
+    LedgerTable("st_tokens", "market_tokens", _cols("token_id", "condition_id", "payout:price?")),
+)
+
+
+def dialect_of(url: str) -> str:
+    backend = make_url(url).get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"ledger url: expected a sqlite or postgresql URL, got the {backend} backend")
+    return backend
+
+
+def adbc_connect(url: str, *, autocommit: bool = False):
+    """An ADBC DB-API connection to the ledger named by a SQLAlchemy URL (its driver suffix dropped)."""
+    parsed = make_url(url)
+    if dialect_of(url) == "sqlite":
+        import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+        return sqlite_adbc.connect(parsed.database or ":memory:", autocommit=autocommit)
+    import adbc_driver_postgresql.dbapi as pg_adbc
+
+    libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return pg_adbc.connect(libpq, autocommit=autocommit)
+
+
+def _select_expr(column: Column, dialect: str) -> str:
+    if dialect == "sqlite":
+        if column.kind == "int" or not column.nullable:
+            return f"{column.source} AS {column.name}"
+        return f"COALESCE({column.source}, '') AS {column.name}"
+    if column.decimal:  # NUMERIC as its shortest exact text (no trailing zeros), for the digits check
+        return f"CAST(trim_scale({column.source}) AS TEXT) AS {column.name}"
+    return f"{column.source} AS {column.name}"
+
+
+def _day_literal(day: date, dialect: str) -> str:
+    # SQLite keeps naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff', so a bare date compares as midnight.
+    return f"'{day.isoformat()}'" if dialect == "sqlite" else f"TIMESTAMPTZ '{day.isoformat()} 00:00:00+00'"
+
+
+def wide_range(start: date | None, end: date | None) -> bool:
+    return start is None or end is None or (end - start).days + 1 > WIDE_RANGE_DAYS
+
+
+def query_for(table: LedgerTable, dialect: str, start: date | None, end: date | None) -> str:
+    """The ledger SELECT of `table`, limited to signals of days start..end (inclusive) when given."""
+    conditions = [table.where] if table.where else []
+    if table.day_column and start is not None and end is not None:
+        conditions.append(f"{table.day_column} >= {_day_literal(start, dialect)}")
+        conditions.append(f"{table.day_column} < {_day_literal(end + timedelta(days=1), dialect)}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    select = ", ".join(_select_expr(c, dialect) for c in table.columns)
+    source = table.from_sql
+    if dialect == "sqlite" and wide_range(start, end) and table.table:
+        source = source.replace(table.table, f"{table.table} NOT INDEXED", 1)
+    return f"SELECT {select} FROM {source}{where}"
+
+
+def _fetch(cursor, table: LedgerTable, dialect: str, start: date | None, end: date | None) -> pa.Table:
+    if dialect == "sqlite":  # DuckDB scans big batches several times faster than the default 1,024 rows
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+    cursor.execute(query_for(table, dialect, start, end))
+    return cursor.fetch_arrow_table()
+
+
+def _read_sqlite(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
+    """One connection, one read transaction. Sequential on purpose: the driver does not scale across
+    threads of a process, and two reading processes on this 2-core machine each ran 45 % slower."""
+    with adbc_connect(url) as connection:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA mmap_size = 2147418112")  # pages through a memory map, not a read() each
+        tables = {table.view: _fetch(cursor, table, "sqlite", start, end) for table in TABLES}
+        connection.rollback()
+    return tables
+
+
+def _read_postgresql(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
+    """Two connections in one snapshot: the second imports the first's exported snapshot and reads the LT
+    orders in a thread while the first reads the rest (the server does half the work: ~25 % faster)."""
+    with adbc_connect(url) as first, adbc_connect(url) as second:
+        main, side = first.cursor(), second.cursor()
+        main.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        main.execute("SELECT pg_export_snapshot()")
+        snapshot = main.fetchone()[0]
+        side.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        side.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        lt = next(t for t in TABLES if t.view == "st_lt")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            lt_rows = pool.submit(_fetch, side, lt, "postgresql", start, end)
+            tables = {t.view: _fetch(main, t, "postgresql", start, end) for t in TABLES if t is not lt}
+            tables[lt.view] = lt_rows.result()
+        first.rollback()
+        second.rollback()
+    return tables
+
+
+def read_ledger(url: str, start: date | None = None, end: date | None = None) -> dict[str, pa.Table]:
+    """Every table the analytics need, as Arrow, from one consistent snapshot of the ledger."""
+    if dialect_of(url) == "sqlite":
+        return _read_sqlite(url, start, end)
+    return _read_postgresql(url, start, end)
+
+
+def _staged_exprs(column: Column, dialect: str) -> list[str]:
+    """The typed column, and for a decimal `<name>_exact`: false when its text has more decimals than
+    the staged type keeps (ledger text is canonical: no trailing zeros on SQLite, trim_scale on
+    PostgreSQL) or its value does not fit."""
+    raw = f"raw.{column.name}"
+    if dialect == "sqlite" and column.kind != "int" and column.nullable:
+        raw = f"NULLIF({raw}, '')"
+    if column.kind == "timestamp":
+        return [f"CAST({raw} AS TIMESTAMP) AS {column.name}"]
+    if column.kind == "int":
+        return [f"CAST({raw} AS BIGINT) AS {column.name}"]
+    if not column.decimal:
+        return [f"CAST({raw} AS VARCHAR) AS {column.name}"]
+    sql_type, places = TYPES[column.kind]
+    text = f"CAST({raw} AS VARCHAR)"
+    value = f"TRY_CAST({text} AS {sql_type})"
+    exact = (f"({text} IS NULL OR ({value} IS NOT NULL AND "
+             f"(strpos({text}, '.') = 0 OR length({text}) - strpos({text}, '.') <= {places})))")
+    return [f"{value} AS {column.name}", f"{exact} AS {column.name}_exact"]
+
+
+def _as_text(arrow: pa.Table, table: LedgerTable, dialect: str) -> pa.Table:
+    """SQLite columns read as text stay text even when empty or all NULL (typed null/int64 then)."""
+    if dialect != "sqlite":
+        return arrow
+    for column in table.columns:
+        index = arrow.schema.get_field_index(column.name)
+        if column.kind != "int" and arrow.schema.field(index).type != pa.string():
+            arrow = arrow.set_column(index, column.name, arrow.column(index).cast(pa.string()))
+    return arrow
+
+
+def stage(duck, tables: dict[str, pa.Table], dialect: str) -> dict[str, int]:
+    """Register the Arrow tables with DuckDB (zero copy) behind typed views st_*; returns rows per view."""
+    duck.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ -> TIMESTAMP casts in UTC
+    rows = {}
+    for table in TABLES:
+        arrow = _as_text(tables[table.view], table, dialect)
+        duck.register(f"arrow_{table.view}", arrow)
+        select = ", ".join(expr for c in table.columns for expr in _staged_exprs(c, dialect))
+        duck.execute(f"CREATE OR REPLACE TEMP VIEW {table.view} AS SELECT {select} FROM arrow_{table.view} AS raw")
+        rows[table.view] = arrow.num_rows
+    return rows

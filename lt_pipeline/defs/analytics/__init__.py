@@ -1,0 +1,1 @@
+"""Analytics wiring: the daily-partitioned DuckDB tables of live versus paper, and their checks."""

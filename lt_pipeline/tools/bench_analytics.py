@@ -1,0 +1,265 @@
+"""`lt bench analytics`: what the live-versus-paper analytics cost on a big ledger.
+
+Generates N FT orders and N LT orders with venue orders, fills and execution-quality rows (default
+1,000,000 each; bench_analytics_data.py) into a fresh SQLite file, or with `--ledger-url` into a scratch
+schema of that PostgreSQL database (dropped afterwards), then times, each phase in its own process so
+that its peak memory is its own:
+
+  fast    the comparison and attribution end to end: ADBC read of November 2026, DuckDB compute, all
+          six tables written to a DuckDB file (analytics.refresh.refresh_days). Target <= 5 s on 2 cores.
+  duckdb  the DuckDB queries alone over --duckdb-rows signals (default 10,000,000) already staged in
+          DuckDB: the per-signal attribution, the strategy-day tables, and every table. Target <= 2 s.
+  naive   pandas reading the same ledger row by row through SQLAlchemy and attributing each signal with
+          the Decimal functions; its strategy-day totals must equal the fast path's exactly.
+
+Prints readable lines and, last, one JSON object. Exit status 1, with one line on stderr, unless every
+generated signal was read and rows were written (and the naive totals agreed, when run). Times are
+figures to read, never a pass/fail: a loaded machine must not fail a run that did its work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+START, END = date(2026, 11, 1), date(2026, 11, 30)
+TARGETS = {"fast_seconds": 5.0, "duckdb_queries_seconds": 2.0}
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# --- phases (each runs in its own process: `python -m lt_pipeline.tools.bench_analytics --phase ...`) --
+
+
+def phase_generate(url: str, orders: int) -> dict:
+    from lt_pipeline.ledger import migrate
+    from lt_pipeline.ledger.engine import make_engine
+    from lt_pipeline.tools.bench_analytics_data import generate
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()  # the ledger is the bench's own: generate() may load it without a journal
+    began = time.perf_counter()
+    rows = generate(url, orders, exclusive=True)
+    seconds = time.perf_counter() - began
+    if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return {"rows": rows, "seconds": round(seconds, 2), "peak_mb": _peak_mb()}
+
+
+def phase_fast(url: str, duckdb_path: str) -> dict:
+    from lt_pipeline.analytics.refresh import refresh_days
+
+    began = time.perf_counter()
+    report = refresh_days(url, duckdb_path, START, END, computed_at=datetime.now(timezone.utc))
+    seconds = time.perf_counter() - began
+    return {
+        "seconds": round(seconds, 2), "parts": {k: round(v, 2) for k, v in report.seconds.items()},
+        "rows_read": report.rows_read, "rows_written": report.rows_written, "signals": report.signals,
+        "counts": report.counts, "money": {k: str(v) for k, v in report.money.items()}, "peak_mb": _peak_mb(),
+    }
+
+
+def phase_stage(rows: int, path: str) -> dict:
+    from lt_pipeline.tools.bench_analytics_data import stage_synthetic
+
+    began = time.perf_counter()
+    staged = stage_synthetic(path, rows, START, END)
+    return {"rows": staged, "seconds": round(time.perf_counter() - began, 2), "peak_mb": _peak_mb()}
+
+
+def phase_duckdb(path: str) -> dict:
+    """The queries alone: the staged signals are read from the file; this process's peak is theirs."""
+    import duckdb
+
+    from lt_pipeline.analytics import facts, figures
+
+    duck = duckdb.connect(path, read_only=True)
+    staged = duck.execute("SELECT count(*) FROM st_lt").fetchone()[0]
+    timings = {}
+    began = time.perf_counter()
+    signals = facts.build_facts(duck)
+    timings["facts"] = time.perf_counter() - began
+    began = time.perf_counter()
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE fig_strategy AS {figures.group_sql(figures.KEYS)}")
+    timings["strategy_day_tables"] = time.perf_counter() - began
+    began = time.perf_counter()
+    written = figures.build_figures(duck)
+    timings["all_tables"] = time.perf_counter() - began
+    return {
+        "rows": staged, "signals": signals, "result_rows": written,
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "queries_seconds": round(timings["facts"] + timings["all_tables"], 2), "peak_mb": _peak_mb(),
+    }
+
+
+def phase_naive(url: str) -> dict:
+    from lt_pipeline.tools.bench_analytics_naive import strategy_days
+
+    began = time.perf_counter()
+    totals = strategy_days(url, START, END)
+    seconds = time.perf_counter() - began
+    return {
+        "seconds": round(seconds, 2), "peak_mb": _peak_mb(), "groups": len(totals),
+        "totals": {f"{s}|{d.isoformat()}": {k: str(v) for k, v in figures.items()} for (s, d), figures in totals.items()},
+    }
+
+
+# --- the parent --------------------------------------------------------------------------------------
+
+
+def _run_phase(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "lt_pipeline.tools.bench_analytics", "--phase", *args],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"lt bench analytics: phase {args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _naive_agrees(url: str, duckdb_path: str, naive: dict) -> bool:
+    import duckdb
+
+    from lt_pipeline.analytics.facts import TERMS
+
+    names = ("paper_pnl", "live_pnl", *TERMS)
+    with duckdb.connect(duckdb_path, read_only=True) as duck:
+        rows = duck.execute(f"SELECT strategy_id, day, {', '.join(names)} FROM ft_vs_lt_daily WHERE settled > 0").fetchall()
+    fast = {f"{r[0]}|{r[1].isoformat()}": dict(zip(names, (str(v) for v in r[2:]))) for r in rows}
+    from decimal import Decimal
+
+    def same(a: dict, b: dict) -> bool:
+        return a.keys() == b.keys() and all(Decimal(a[k]) == Decimal(b[k]) for k in a)
+
+    return fast.keys() == naive["totals"].keys() and all(same(fast[k], naive["totals"][k]) for k in fast)
+
+
+def _scratch_schema(url: str) -> tuple[str, str]:
+    schema = f"lt_bench_{uuid.uuid4().hex[:10]}"
+    with create_engine(url).begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    return schema, scoped
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="lt-bench-analytics-"))
+    schema = None
+    if args.ledger_url:
+        if make_url(args.ledger_url).get_backend_name() != "postgresql":
+            raise SystemExit("lt bench analytics: --ledger-url: expected a postgresql+psycopg2:// URL")
+        schema, url = _scratch_schema(args.ledger_url)
+    else:
+        url = f"sqlite:///{workdir / 'ledger.db'}"
+    duckdb_path = str(workdir / "analytics.duckdb")
+    ledger = "postgresql" if schema else "sqlite"
+    try:
+        print(f"generating {args.orders:,} FT and LT orders into a {ledger} ledger ...", flush=True)
+        generated = _run_phase("generate", "--ledger", url, "--orders", str(args.orders))
+        print(f"  {generated['seconds']} s: {generated['rows']}", flush=True)
+        fast = _run_phase("fast", "--ledger", url, "--duckdb", duckdb_path)
+        print(f"fast (ADBC -> Arrow -> DuckDB -> tables): {fast['seconds']} s {fast['parts']}, "
+              f"{fast['signals']:,} signals, peak {fast['peak_mb']} MB", flush=True)
+        duck = None
+        if args.duckdb_rows:
+            staged_path = str(workdir / "staged.duckdb")
+            staged = _run_phase("stage", "--rows", str(args.duckdb_rows), "--duckdb", staged_path)
+            print(f"staged {staged['rows']:,} synthetic signals in DuckDB in {staged['seconds']} s", flush=True)
+            duck = _run_phase("duckdb", "--duckdb", staged_path)
+            Path(staged_path).unlink(missing_ok=True)
+        if duck:
+            print(f"duckdb alone over {args.duckdb_rows:,} signals: {duck['seconds']}, peak {duck['peak_mb']} MB", flush=True)
+        naive = None if args.skip_naive else _run_phase("naive", "--ledger", url)
+        if naive:
+            print(f"naive (pandas through SQLAlchemy, row by row): {naive['seconds']} s, peak {naive['peak_mb']} MB",
+                  flush=True)
+        agrees = None if naive is None else _naive_agrees(url, duckdb_path, naive)
+    finally:
+        if schema and not args.keep:
+            _drop_schema(args.ledger_url, schema)
+    figures = {
+        "ledger": ledger, "orders": args.orders, "generated_rows": generated["rows"],
+        "generate_seconds": generated["seconds"],
+        "rows_read": sum(fast["rows_read"].values()), "ft_orders_read": fast["rows_read"]["st_ft"],
+        "lt_orders_read": fast["rows_read"]["st_lt"], "signals": fast["signals"],
+        "rows_written": sum(fast["rows_written"].values()), "tables_written": fast["rows_written"],
+        "fast_seconds": fast["seconds"], "fast_parts": fast["parts"], "fast_peak_mb": fast["peak_mb"],
+        "duckdb_rows": args.duckdb_rows, "duckdb_queries_seconds": duck["queries_seconds"] if duck else None,
+        "duckdb_seconds": duck["seconds"] if duck else None, "duckdb_peak_mb": duck["peak_mb"] if duck else None,
+        "duckdb_signals": duck["signals"] if duck else None,
+        "naive_seconds": naive["seconds"] if naive else None, "naive_peak_mb": naive["peak_mb"] if naive else None,
+        "naive_agrees": agrees,
+        "naive_over_fast": round(naive["seconds"] / fast["seconds"], 1) if naive and fast["seconds"] else None,
+        "kept": str(workdir) if args.keep else None,
+    }
+    figures["target_met"] = {k: figures[k] is not None and figures[k] <= v for k, v in TARGETS.items()}
+    print(json.dumps(figures))
+    missing = []
+    if figures["ft_orders_read"] != args.orders or figures["lt_orders_read"] != args.orders:
+        missing.append(f"read {figures['ft_orders_read']} FT and {figures['lt_orders_read']} LT orders of {args.orders}")
+    if figures["rows_written"] == 0:
+        missing.append("no analytics rows were written")
+    if duck and duck["signals"] != args.duckdb_rows:
+        missing.append(f"DuckDB attributed {duck['signals']} of {args.duckdb_rows} signals")
+    if agrees is False:
+        missing.append("the naive totals differ from the DuckDB totals")
+    if missing:
+        print("lt bench analytics: " + "; ".join(missing), file=sys.stderr)
+        return 1
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lt bench analytics", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000, help="FT orders, and as many LT orders (default 1,000,000)")
+    parser.add_argument("--ledger-url", help="a PostgreSQL database to bench in (a scratch schema, dropped after)")
+    parser.add_argument("--duckdb-rows", type=int, default=10_000_000, help="signals for the DuckDB-only phase (0 skips it)")
+    parser.add_argument("--skip-naive", action="store_true", help="leave out the naive pandas run")
+    parser.add_argument("--keep", action="store_true", help="keep the ledger, the DuckDB file (and the schema)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--ledger", help=argparse.SUPPRESS)
+    parser.add_argument("--duckdb", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.orders < 1:
+        parser.error("--orders: expected at least 1")
+    if args.phase:
+        result = {
+            "generate": lambda: phase_generate(args.ledger, args.orders),
+            "fast": lambda: phase_fast(args.ledger, args.duckdb),
+            "stage": lambda: phase_stage(args.rows, args.duckdb),
+            "duckdb": lambda: phase_duckdb(args.duckdb),
+            "naive": lambda: phase_naive(args.ledger),
+        }[args.phase]()
+        print(json.dumps(result))
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
