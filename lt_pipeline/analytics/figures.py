@@ -8,6 +8,13 @@ percentiles are nearest-rank (quantile_disc), as quality.measures.percentile. `*
 the displayed table of quality.attribution.Attribution.terms_in_cents: every figure but the residual
 rounded half-even to the cent, the residual what makes the displayed terms add up to the displayed
 difference.
+
+Counts that need a word: `unclaimed` signals have no LT order (the strategy was inactive, or the
+executor has not reached them); `denied` are skips by a risk rule (facts.RISK_DENIALS), `stale` the
+stale_signal skips; `unknown` are LT orders whose venue answer is still unseen (status UNKNOWN now) and
+`never_arrived` those the venue never had; `in_flight` also counts intents stored or submitted;
+`settled` signals are settled on both sides (only they carry PnL and attribution). PnL, ROI and win
+rates are of settled signals; `open_positions` and `open_usd` are filled live orders still open.
 """
 
 from __future__ import annotations
