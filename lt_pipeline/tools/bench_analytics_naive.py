@@ -18,7 +18,13 @@ from sqlalchemy import and_, select
 
 from lt_pipeline.ledger import schema
 from lt_pipeline.ledger.engine import make_engine
-from lt_pipeline.quality.attribution import AttributionTerms, LiveExecution, NotSent, SignalPair, attribute_signal
+from lt_pipeline.quality.attribution import (
+    AttributionTerms,
+    LiveExecution,
+    NotSent,
+    SignalPair,
+    attribute_signal,
+)
 from lt_pipeline.quality.measures import exact
 
 TERMS = [f.name for f in fields(AttributionTerms)]

@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from lt_pipeline_tests.conftest import PG_URL
 
 ORDERS, DUCKDB_ROWS = 2_000, 20_000

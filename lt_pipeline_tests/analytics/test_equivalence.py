@@ -13,7 +13,14 @@ from sqlalchemy import and_, select
 
 from lt_pipeline.analytics import ledger_read, refresh
 from lt_pipeline.ledger import schema
-from lt_pipeline.quality.attribution import AttributionTerms, LiveExecution, NotSent, SignalPair, attribute, attribute_signal
+from lt_pipeline.quality.attribution import (
+    AttributionTerms,
+    LiveExecution,
+    NotSent,
+    SignalPair,
+    attribute,
+    attribute_signal,
+)
 from lt_pipeline.quality.measures import exact
 from lt_pipeline.quality.score import price_bucket
 from lt_pipeline.tools.bench_analytics_data import generate
