@@ -36,7 +36,7 @@ from lt_pipeline.execution.fills import (
 from lt_pipeline.execution.journal import Journal, OrderRef
 from lt_pipeline.ledger.schema import fills, lt_orders, orders, venue_discrepancies
 from lt_pipeline.ledger.writes import insert_missing, read_cursor, upsert, write_cursor
-from lt_pipeline.model.orders import GIVEN_UP_STATES, IN_FLIGHT_STATES, PROVISIONAL_FILLS, RESTING_STATES, OrderEvent, OrderState
+from lt_pipeline.model.orders import GIVEN_UP_STATES, fill_counts, IN_FLIGHT_STATES, PROVISIONAL_FILLS, RESTING_STATES, OrderEvent, OrderState
 from lt_pipeline.model.reports import Resting, VenueOrder, VenueTrade
 from lt_pipeline.model.trading import MARKET_ORDER_TYPES
 from lt_pipeline.money import ZERO
@@ -243,7 +243,7 @@ class _UserSync:
         self.venue.read(
             oid for t in trades for oid in t.order_ids
             if oid in placed and placed[oid].status == OrderState.FILLED.value and placed[oid].order_type == "GTC"
-            and t.status.value == "FAILED"
+            and not fill_counts(t.status)
         )
 
         found, lost, unknown = self._look_up(due, trades)
@@ -304,7 +304,7 @@ class _UserSync:
             complete = {oid for oid, p in placed.items() if since is None or (p.submitted_at or since) >= since} | set(adopted)
             traded: dict[str, Decimal] = {}
             for fill in ours:
-                if fill.status.value != "FAILED":
+                if fill_counts(fill.status):
                     traded[fill.order_id] = traded.get(fill.order_id, ZERO) + fill.size
             venue_matched = {oid: traded.get(oid, ZERO) for oid in complete}
             outcome = update_lt_orders(journal, touched, resting, changes.failed, found_why, venue_matched)
