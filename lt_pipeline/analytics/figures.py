@@ -19,7 +19,11 @@ rates are of settled signals; `open_positions` and `open_usd` are filled live or
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 from lt_pipeline.analytics.facts import TERMS
+from lt_pipeline.money import quantize_ratio
 
 # (name, aggregate over signal_facts)
 COUNTS = (
@@ -101,14 +105,15 @@ def _ratio(numerator: str, denominator: str) -> str:
     return f"CAST({numerator} AS DOUBLE) / NULLIF(CAST({denominator} AS DOUBLE), 0)"
 
 
-def group_sql(keys: tuple[str, ...]) -> str:
-    """Every figure of signal_facts grouped by `keys` (QUALITY and COMPARISON columns after the keys)."""
+def group_sql(keys: tuple[str, ...], source: str = "signal_facts") -> str:
+    """Every figure of the signal facts in `source` (a table, or a parenthesised query) grouped by `keys`
+    (QUALITY and COMPARISON columns after the keys)."""
     key_list = ", ".join(keys)
     key_out = ", ".join(KEY_OUTPUT.get(key, key) for key in keys)
     inner = [f"{expr} AS {name}" for name, expr in COUNTS]
     inner += [f"sum({name}) AS {name}" for name in (*MONEY, *SHARE_SUMS, *TERMS)]
     inner += [f"quantile_disc({span}, {[p / 100 for p in PERCENTILES]}) AS {span}_q" for span in LATENCIES]
-    outer = [f"{name}" for name, _ in COUNTS] + list(MONEY) + list(TERMS)
+    outer = [f"{name}" for name, _ in COUNTS] + list(MONEY) + list(SHARE_SUMS) + list(TERMS)
     outer.append("paper_pnl - live_pnl AS paper_minus_live")
     outer += [f"{_ratio(n, d)} AS {name}" for name, n, d in (*RATES, *RATIOS)]
     outer += [
@@ -124,14 +129,28 @@ def group_sql(keys: tuple[str, ...]) -> str:
     )
     return (
         f"SELECT {key_out}, {', '.join(outer)} FROM ("
-        f"SELECT {key_list}, {', '.join(inner)} FROM signal_facts GROUP BY {key_list})"
+        f"SELECT {key_list}, {', '.join(inner)} FROM {source} GROUP BY {key_list})"
     )
+
+
+def exact_rates(group: Mapping[str, object]) -> dict[str, Decimal | None]:
+    """RATES and RATIOS of one group as exact fractions (the tables keep them as DOUBLE, for plotting),
+    from its counts and sums (a group_sql row): numerator over denominator as they are defined above."""
+
+    def total(expression: str) -> Decimal:
+        return sum((Decimal(group.get(name.strip()) or 0) for name in expression.split("+")), Decimal(0))
+
+    rates: dict[str, Decimal | None] = {}
+    for name, numerator, denominator in (*RATES, *RATIOS):
+        below = total(denominator)
+        rates[name] = quantize_ratio(total(numerator) / below) if below else None
+    return rates
 
 
 SKIP_REASONS_SQL = """
 SELECT day, strategy_id, skip_reason AS reason, count(*) AS signals, count_if(settled) AS settled,
        sum(coverage) AS coverage, cents(sum(coverage)) AS coverage_cents
-FROM signal_facts WHERE skip_reason IS NOT NULL GROUP BY day, strategy_id, skip_reason
+FROM {source} WHERE skip_reason IS NOT NULL GROUP BY day, strategy_id, skip_reason
 """
 
 KEYS = ("day", "strategy_id")
@@ -150,11 +169,11 @@ CUT_TABLES = {"trader": "ft_vs_lt_by_trader_daily", "category": "ft_vs_lt_by_cat
               "price_bucket": "ft_vs_lt_by_price_bucket_daily"}
 
 
-def build_figures(duck) -> dict[str, int]:
-    """The grouped results fig_* from signal_facts; returns their row counts."""
-    results = {"fig_strategy": group_sql(KEYS), "fig_skip_reasons": SKIP_REASONS_SQL}
+def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
+    """The grouped results fig_* from the signal facts in `source`; returns their row counts."""
+    results = {"fig_strategy": group_sql(KEYS, source), "fig_skip_reasons": SKIP_REASONS_SQL.format(source=source)}
     for name, column in DIMENSIONS.items():
-        results[f"fig_{name}"] = group_sql((*KEYS, column))
+        results[f"fig_{name}"] = group_sql((*KEYS, column), source)
     counts = {}
     for name, sql in results.items():
         duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")

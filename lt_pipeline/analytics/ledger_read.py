@@ -14,8 +14,11 @@ COALESCE(column, '') and the staging view turns '' back into NULL.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, timedelta
 from typing import Literal
 
@@ -162,7 +165,7 @@ def _fetch(cursor, table: LedgerTable, dialect: str, start: date | None, end: da
     return cursor.fetch_arrow_table()
 
 
-def _read_sqlite(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
+def _read_sqlite_here(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
     """One connection, one read transaction. Sequential on purpose: the driver does not scale across
     threads of a process, and two reading processes on this 2-core machine each ran 45 % slower."""
     with adbc_connect(url) as connection:
@@ -191,6 +194,29 @@ def _read_postgresql(url: str, start: date | None, end: date | None) -> dict[str
         first.rollback()
         second.rollback()
     return tables
+
+
+def _write_sqlite_read(url: str, start: date | None, end: date | None, folder: str) -> None:
+    """In the reading child: each table as an Arrow IPC file in `folder`."""
+    for view, arrow in _read_sqlite_here(url, start, end).items():
+        with pa.OSFile(str(Path(folder) / view), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
+            writer.write_table(arrow)
+
+
+def _read_sqlite(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
+    """The read in a child process. The ADBC driver carries its own SQLite library, and two SQLite
+    libraries in one process release each other's POSIX locks on the ledger file: after a read in the
+    process that also writes the ledger (a Dagster run holding the ledger resource), the next write fails
+    with "disk I/O error". The child (forked from a forkserver that has this module loaded) writes Arrow
+    IPC files to memory-backed storage; they are mapped here without a copy."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(prefix="lt-ledger-read-", dir=shm if shm.is_dir() else None) as folder:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            pool.submit(_write_sqlite_read, url, start, end, folder).result()
+        # A mapped file stays readable after the folder is removed (the mapping holds it).
+        return {t.view: pa.ipc.open_file(pa.memory_map(str(Path(folder) / t.view))).read_all() for t in TABLES}
 
 
 def read_ledger(url: str, start: date | None = None, end: date | None = None) -> dict[str, pa.Table]:

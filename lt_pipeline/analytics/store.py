@@ -7,6 +7,10 @@ than fail, whatever started them: a scheduled run, a backfill, a manual material
 The results are computed in an in-memory DuckDB first; the file is attached only to write them, so the
 lock is held for the write alone. Days are replaced whole inside one transaction: delete the days of
 the range, insert their new rows; a reader sees the old days or the new ones, never half.
+
+Beside the daily tables the file keeps `signal_facts`, one row per signal (facts.py), in day and strategy
+order: any period's figures (a strategy since launch, with its exact latency percentiles; a cut over a
+quarter) are one aggregation over it (figures.group_sql), without reading the ledger again.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from pathlib import Path
 
 import duckdb
 
-from lt_pipeline.analytics.facts import MACROS
+from lt_pipeline.analytics.facts import FACTS_SQL, MACROS
 from lt_pipeline.analytics.figures import TABLES, TYPES
 
 STORE = "analytics_store"
+FACTS = "signal_facts"  # the per-signal table, in the file as in the computing DuckDB
 
 
 class StoreBusy(RuntimeError):
@@ -95,7 +100,7 @@ def reader(path: str | Path, timeout: float = 600.0) -> Iterator[duckdb.DuckDBPy
 def layout() -> str:
     """A fingerprint of every table's columns and types: what the rows in the file were written as."""
     text = ";".join(f"{t}:" + ",".join(f"{c} {TYPES[c]}" for c in ("day", *cols, "computed_at")) for t, (cols, _) in TABLES.items())
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256((text + FACTS_SQL).encode()).hexdigest()[:16]
 
 
 def create_tables(duck) -> bool:
@@ -105,7 +110,7 @@ def create_tables(duck) -> bool:
     found = duck.execute(f"SELECT layout FROM {STORE}.analytics_layout").fetchall()
     reset = bool(found) and found[0][0] != layout()
     if reset:
-        for table in TABLES:
+        for table in (*TABLES, FACTS):
             duck.execute(f"DROP TABLE IF EXISTS {STORE}.{table}")
     if reset or not found:
         duck.execute(f"DELETE FROM {STORE}.analytics_layout")
@@ -113,11 +118,14 @@ def create_tables(duck) -> bool:
     for table, (columns, _) in TABLES.items():
         spec = ", ".join(f"{name} {TYPES[name]}" for name in ("day", *columns, "computed_at"))
         duck.execute(f"CREATE TABLE IF NOT EXISTS {STORE}.{table} ({spec})")
+    # The facts' columns are the facts query's own (their fingerprint is in the layout).
+    duck.execute(f"CREATE TABLE IF NOT EXISTS {STORE}.{FACTS} AS SELECT * FROM {FACTS} LIMIT 0")
     return reset
 
 
 def replace_days(duck, start: date, end: date, computed_at: datetime) -> dict[str, int]:
-    """Replace days start..end (inclusive) of every table with the fig_* results; rows written per table."""
+    """Replace days start..end (inclusive) of every table with the fig_* results, and of the stored facts
+    with the computed ones; rows written per table."""
     stamp = computed_at.astimezone(timezone.utc).replace(tzinfo=None) if computed_at.tzinfo else computed_at
     written = {}
     duck.execute("BEGIN TRANSACTION")
@@ -134,6 +142,10 @@ def replace_days(duck, start: date, end: date, computed_at: datetime) -> dict[st
             written[table] = duck.execute(
                 f"SELECT count(*) FROM {STORE}.{table} WHERE day BETWEEN ? AND ?", [start, end]
             ).fetchone()[0]
+        duck.execute(f"DELETE FROM {STORE}.{FACTS} WHERE day BETWEEN ? AND ?", [start, end])
+        duck.execute(f"INSERT INTO {STORE}.{FACTS} SELECT * FROM {FACTS} WHERE day BETWEEN ? AND ? "
+                     "ORDER BY day, strategy_id", [start, end])
+        written[FACTS] = duck.execute(f"SELECT count(*) FROM {FACTS} WHERE day BETWEEN ? AND ?", [start, end]).fetchone()[0]
         duck.execute("COMMIT")
     except BaseException:
         duck.execute("ROLLBACK")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,13 +16,10 @@ from sqlalchemy import Engine, select
 
 from lt_pipeline.analytics import store
 from lt_pipeline.analytics.facts import TERMS
+from lt_pipeline.analytics.figures import COUNTS, MONEY, exact_rates, group_sql
 from lt_pipeline.execution.strategy_book import read_strategy_book
 from lt_pipeline.ledger.schema import lt_execution_quality, lt_orders, lt_strategies, market_tokens
 from lt_pipeline.quality.measures import implementation_shortfall, percentile
-
-SUMMED = ("signals", "placed", "filled", "skipped", "stale", "rejected", "unknown", "never_arrived", "settled",
-          "live_positions_settled", "live_wins", "paper_wins", "paper_pnl", "live_pnl", "live_invested",
-          "paper_invested", "fees_paid")
 
 
 @dataclass
@@ -118,27 +115,25 @@ def _order_line(row) -> OrderLine:
 
 
 def _from_duckdb(path: Path, strategy_id: str, start: datetime | None) -> tuple[dict, dict]:
-    """Sums over the days since `start` of the daily tables; rates recomputed from the sums."""
+    """The strategy's figures since `start` (its launch, or --since): one aggregation over the signal facts
+    the analytics file keeps, so every count, sum, rate and term is the period's own (figures.group_sql,
+    the daily tables' definitions); rates exact."""
     if not Path(path).exists():
         return {}, {}
-    day = start.date() if start is not None else None
+    day = start.date() if start is not None else date.min
     with store.reader(path) as duck:
-        where = "strategy_id = ?" + (" AND day >= ?" if day else "")
-        params = [strategy_id] + ([day] if day else [])
-        quality = duck.execute(f"SELECT {', '.join(f'sum({c})' for c in SUMMED)} FROM strategy_quality_daily WHERE {where}",
-                               params).fetchone()
-        terms = duck.execute(
-            f"SELECT sum(paper_minus_live), {', '.join(f'sum({t})' for t in TERMS)} FROM ft_vs_lt_daily WHERE {where}", params
-        ).fetchone()
-    figures = {name: value for name, value in zip(SUMMED, quality) if value is not None}
-    for rate, numerator, denominator in (("rejection_rate", "rejected", "placed"), ("skip_rate", "skipped", "signals"),
-                                         ("stale_rate", "stale", "signals"), ("order_fill_rate", "filled", "placed"),
-                                         ("unknown_rate", "unknown", "placed"), ("live_win_rate", "live_wins", "live_positions_settled")):
-        if figures.get(denominator):
-            figures[rate] = Decimal(figures.get(numerator) or 0) / Decimal(figures[denominator])
-    if figures.get("live_invested"):
-        figures["live_roi"] = Decimal(figures.get("live_pnl") or 0) / Decimal(figures["live_invested"])
-    attribution = {} if terms[0] is None else {"paper_minus_live": terms[0], **dict(zip(TERMS, terms[1:]))}
+        if not duck.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [store.FACTS]).fetchone()[0]:
+            return {}, {}
+        source = f"(SELECT * FROM {store.FACTS} WHERE strategy_id = ? AND day >= ?)"
+        cursor = duck.execute(group_sql(("strategy_id",), source), [strategy_id, day])
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+    if row is None:
+        return {}, {}
+    group = dict(zip(names, row))
+    figures = {name: group[name] for name in (*(n for n, _ in COUNTS), *MONEY)}
+    figures.update({name: rate for name, rate in exact_rates(group).items() if rate is not None})
+    attribution = {name: group[name] for name in ("paper_minus_live", *TERMS)}
     return figures, attribution
 
 

@@ -32,9 +32,10 @@ def assert_counts(figures: dict, ledger: str) -> None:
     assert figures["ft_orders_read"] == figures["lt_orders_read"] == figures["signals"] == ORDERS
     assert set(figures["tables_written"]) == {
         "strategy_quality_daily", "ft_vs_lt_daily", "ft_vs_lt_by_trader_daily", "ft_vs_lt_by_category_daily",
-        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily"}
+        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily", "signal_facts"}
     assert all(rows > 0 for rows in figures["tables_written"].values())
     assert figures["tables_written"]["ft_vs_lt_daily"] == 2 * 30  # two strategies, 30 days of November
+    assert figures["tables_written"]["signal_facts"] == ORDERS
     assert figures["duckdb_signals"] == DUCKDB_ROWS
     assert figures["naive_agrees"] is True
 

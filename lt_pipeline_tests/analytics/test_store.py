@@ -23,6 +23,7 @@ def _write(path, day: date, rows: int) -> dict[str, int]:
     for source, columns in sources.items():
         select = ", ".join(["?::DATE AS day"] + [f"NULL::{TYPES[c]} AS {c}" for c in columns])
         duck.execute(f"CREATE OR REPLACE TEMP TABLE {source} AS SELECT {select} FROM range({rows})", [day])
+    duck.execute(f"CREATE TEMP TABLE {store.FACTS} AS SELECT ?::DATE AS day, 'LT_A' AS strategy_id FROM range({rows})", [day])
     with store.attached(duck, path, write=True):
         written = store.replace_days(duck, day, day, datetime(2026, 3, 12, tzinfo=timezone.utc))
     duck.close()
@@ -35,8 +36,9 @@ def test_days_are_replaced_whole_and_other_days_are_kept(tmp_path):
     _write(path, date(2026, 3, 11), 2)
     assert _write(path, date(2026, 3, 10), 1)["ft_vs_lt_daily"] == 1  # the day's three rows became one
     with store.reader(path) as duck:
-        assert duck.execute("SELECT day, count(*) FROM ft_vs_lt_daily GROUP BY day ORDER BY day").fetchall() == [
-            (date(2026, 3, 10), 1), (date(2026, 3, 11), 2)]
+        for table in ("ft_vs_lt_daily", store.FACTS):
+            assert duck.execute(f"SELECT day, count(*) FROM {table} GROUP BY day ORDER BY day").fetchall() == [
+                (date(2026, 3, 10), 1), (date(2026, 3, 11), 2)]
 
 
 def test_tables_of_an_older_layout_are_rebuilt(tmp_path):

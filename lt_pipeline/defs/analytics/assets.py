@@ -26,6 +26,9 @@ ANALYTICS_POOL = "analytics_duckdb"
 UPSTREAM = ["lt_outcomes", "ft_outcomes", "lt_fills"]
 
 DESCRIPTIONS = {
+    "signal_facts": "One row per signal since launch, by UTC signal day: what live did with it (claimed, placed, "
+    "skipped and why, filled, latencies), both sides' PnL once settled, and its attribution terms. Any period's "
+    "figures (a strategy since launch, with exact latency percentiles) are one aggregation over it.",
     "strategy_quality_daily": "Per LT strategy and UTC signal day since launch: signals, placed, filled, skipped, "
     "rejected, unknown, never arrived, open positions; live and paper PnL of settled signals, ROI, win rates; fill, "
     "rejection, skip and stale rates; signal-to-submit and submit-to-first-fill latency p50/p95/p99.",
@@ -38,6 +41,9 @@ DESCRIPTIONS = {
     "missed (coverage).",
 }
 CHECK_DESCRIPTIONS = {
+    "signal_facts": "One row per signal since launch, by UTC signal day: what live did with it (claimed, placed, "
+    "skipped and why, filled, latencies), both sides' PnL once settled, and its attribution terms. Any period's "
+    "figures (a strategy since launch, with exact latency percentiles) are one aggregation over it.",
     checks.ATTRIBUTION: "The attribution terms sum exactly to paper - live, and in cents to the displayed difference.",
     checks.CUT_TOTALS: "The cut's rows add up to the strategy's signals, PnL and every attribution term.",
     checks.RATES: "Every rate is in [0, 1].",
