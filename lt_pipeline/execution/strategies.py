@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lt_pipeline.clock import ensure_utc
-from lt_pipeline.execution.controls import CancelReport, cancel_orders, resting_orders
+from lt_pipeline.execution.controls import CancelReport, cancel_orders, current_halt, resting_orders
 from lt_pipeline.execution.limits import daily_loss_breached
 from lt_pipeline.execution.settings import LtStrategySettings, SettingsDiff, apply_edit, parse_settings
 from lt_pipeline.execution.placement_rule import Block, Halt, StrategyGate, placement_block
@@ -406,13 +406,21 @@ def resume(engine: Engine, strategy_id: str, now: datetime) -> Strategy:
 
 def edit_limits(engine: Engine, strategy_id: str, changes: Mapping[str, object], now: datetime) -> EditResult:
     """Change settings (capital, limits, tolerance, order type, TTL, FT sync); the whole result is
-    validated, and a SettingsError names each wrong field. An edit that changes nothing writes nothing."""
+    validated, and a SettingsError names each wrong field. An edit that changes nothing writes nothing.
+    Refused while the global halt is on (limits are not changed under an incident) and for an inactive
+    strategy, whoever asks (the CLI, the dashboard)."""
     now = ensure_utc(now, "now")
     if not isinstance(changes, Mapping) or not changes:
         raise StrategyError(f"changes: expected at least one setting to change, got {changes!r}")
+    halt = current_halt(engine)
+    if halt.on:
+        raise StrategyError(f"{strategy_id}: the global halt is on ({halt.reason}); settings are not edited while "
+                            "halted, turn it off with `lt unhalt` first")
     applied: dict[str, SettingsDiff] = {}
 
     def change(connection: Connection, current: Strategy):
+        if not current.is_active:
+            raise StrategyError(f"{strategy_id}: the strategy is inactive; expected an active strategy to edit")
         updated, diff = apply_edit(current.settings, changes)
         applied["diff"] = diff
         if not diff:

@@ -1,111 +1,284 @@
-"""The `lt` command: ledger migrations, the emulator, the embedded stack, the demo and benchmarks."""
+"""The `lt` command (Click, with Rich tables): strategies and users, the operator's dashboard, orders and
+"why", the analytics backfill, ledger migrations, and the delegated tools (emulator, stack, demo,
+benchmarks, drill), whose own modules parse the rest of their command line."""
 
 from __future__ import annotations
 
-import argparse
+import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import date, timedelta
 
-from lt_pipeline.settings import SettingsError, load_settings
+import click
+
+from lt_pipeline.tools import report as read_commands
+from lt_pipeline.tools import strategy_cli
+from lt_pipeline.tools.report import JSON_HELP, Refused, Session, pass_session, print_json
+
+OK, FAILED, BAD_USAGE = 0, 1, 2
+
+EPILOG = """\b
+Exit codes:
+  0  done
+  1  not found or failed: an unknown strategy, order, user, FT wallet or source
+     trade id; `lt db status` behind; a venue call or a cancel that failed
+  2  bad usage or settings: an unknown option, a value out of range, flags that
+     conflict, a refused change (launching twice, editing while halted), bad
+     LT_* settings, or a ledger that needs `lt db upgrade`
+Every error is one line on stderr starting with "lt:"; nothing is changed.
+Read commands take --json (decimals as strings, times ISO 8601 UTC).
+"""
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110, "terminal_width": 110}
 
 
-class UsageError(Exception):
-    """A bad argument or setting; printed as one line, exit code 2."""
+@click.group("lt", context_settings=CONTEXT, epilog=EPILOG)
+def lt() -> None:
+    """Live twins of paper copy-trading strategies on Polymarket: create and launch them, watch them
+    against paper, read any order, and run the stack."""
 
 
-def _db_upgrade(args: argparse.Namespace) -> int:
+# --- db ------------------------------------------------------------------------------------------
+
+
+@lt.group("db")
+def db() -> None:
+    """Ledger migrations."""
+
+
+@db.command("upgrade")
+@pass_session
+def db_upgrade(session: Session) -> int:
+    """Apply every pending migration."""
     from lt_pipeline.ledger import migrate
     from lt_pipeline.ledger.engine import make_engine
 
-    settings = load_settings()
-    state = migrate.upgrade(make_engine(settings.ledger_url))
-    print(f"ledger {settings.ledger_url_redacted}: {state.describe()}")
-    return 0
+    engine = make_engine(session.settings.ledger_url)
+    try:
+        state = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"ledger {session.settings.ledger_url_redacted}: {state.describe()}")
+    return OK
 
 
-def _db_status(args: argparse.Namespace) -> int:
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@pass_session
+def db_status(session: Session, as_json: bool) -> int:
+    """Say where the ledger stands (exit code 1 when it is behind the latest migration)."""
     from lt_pipeline.ledger import migrate
     from lt_pipeline.ledger.engine import make_engine
 
-    settings = load_settings()
-    state = migrate.status(make_engine(settings.ledger_url))
-    print(f"ledger {settings.ledger_url_redacted}: {state.describe()}")
-    return 0 if state.up_to_date else 1
+    engine = make_engine(session.settings.ledger_url)
+    try:
+        state = migrate.status(engine)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json({"ledger": session.settings.ledger_url_redacted, "up_to_date": state.up_to_date, "state": state.describe()})
+    else:
+        click.echo(f"ledger {session.settings.ledger_url_redacted}: {state.describe()}")
+    return OK if state.up_to_date else FAILED
 
 
-def _delegate(module: str, function: str = "main") -> Callable[[argparse.Namespace], int]:
-    """Subcommands whose own module parses the rest of the command line (imports stay lazy)."""
-
-    def run(args: argparse.Namespace) -> int:
-        import importlib
-
-        entry = getattr(importlib.import_module(module), function)
-        return int(entry(list(args.rest)) or 0)
-
-    return run
+# --- backfill ------------------------------------------------------------------------------------
 
 
-DELEGATED = {
-    ("emulator", "serve"): ("lt_pipeline.tools.emulator_serve", "run an emulated Polymarket (CLOB V2, Data API, Gamma) on loopback"),
-    ("bench", "emulator"): ("lt_pipeline.tools.bench_emulator", "orders/s and latency of the emulator's order routes"),
-    ("bench", "strategy"): ("lt_pipeline.tools.bench_strategy", "FT decisions for 1,000 wallets x 10,000 trades"),
-    ("bench", "execution"): ("lt_pipeline.tools.bench_execution", "one tick placing 500 orders across 100 strategies"),
-    ("bench", "detection"): ("lt_pipeline.tools.bench_detection", "tracked traders covered per detection cycle within the Data API quotas, and the delay"),
-    ("bench", "analytics"): ("lt_pipeline.tools.bench_analytics", "live versus paper analytics over 1,000,000 FT and LT orders: ADBC + DuckDB against pandas"),
-    ("dagster-home", None): ("lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
-    ("drill", "faults"): ("lt_pipeline.tools.fault_drill", "live trading against each emulator fault profile, with counts"),
-    ("run", None): ("lt_pipeline.tools.stack", "the embedded stack: emulator, Dagster webserver and daemon"),
-    ("demo", None): ("lt_pipeline.tools.demo", "the headless demo on a simulated clock"),
-    ("report", None): ("lt_pipeline.tools.report", "how each live twin is doing against paper: per strategy and per order"),
-    ("reset", None): ("lt_pipeline.tools.reset", "start the embedded ledger, Dagster instance and emulator over from nothing"),
-    ("strategy", None): ("lt_pipeline.tools.strategy_cli", "create, launch, pause, resume, edit, halt LT strategies"),
-}
+@lt.command("backfill")
+@click.option("--start", type=click.DateTime(("%Y-%m-%d",)), required=True, metavar="DATE", help="first UTC day, YYYY-MM-DD")
+@click.option("--end", type=click.DateTime(("%Y-%m-%d",)), metavar="DATE", help="last UTC day, YYYY-MM-DD (default: today)")
+@click.option("--chunk-days", type=click.IntRange(1, 366), default=7, show_default=True, metavar="DAYS",
+              help="days recomputed per ledger read (1-366)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON line per chunk instead of a progress bar")
+@pass_session
+def backfill(session: Session, start, end, chunk_days: int, as_json: bool) -> int:
+    """Recompute the analytics tables (live against paper, per UTC day) for days START..END from the
+    ledger, chunk by chunk, under the analytics writer's lock (a running Dagster materialisation is
+    waited for). The Dagster UI does not record these days as materialised."""
+    from lt_pipeline.analytics.refresh import refresh_days
+    from lt_pipeline.ledger import migrate
+    from lt_pipeline.ledger.engine import make_engine
+
+    today = session.now().date()
+    first, last = start.date(), (end.date() if end else today)
+    if last < first:
+        raise click.BadParameter(f"expected a day on or after --start {first}, got {last}", param_hint="'--end'")
+    if last > today:
+        raise click.BadParameter(f"expected a day up to today ({today}), got {last}", param_hint="'--end'")
+    engine = make_engine(session.settings.ledger_url)
+    try:
+        migrate.require_up_to_date(engine)
+    finally:
+        engine.dispose()  # the analytics read the ledger through their own driver
+    chunks = list(_chunks(first, last, chunk_days))
+    totals = {"days": 0, "signals": 0, "rows_written": 0}
+
+    def run(chunk_start: date, chunk_end: date):
+        result = refresh_days(session.settings.ledger_url, session.settings.duckdb_path, chunk_start, chunk_end,
+                              computed_at=session.now())
+        totals["days"] += result.days
+        totals["signals"] += result.signals
+        totals["rows_written"] += sum(result.rows_written.values())
+        return result
+
+    if as_json:
+        for chunk_start, chunk_end in chunks:
+            result = run(chunk_start, chunk_end)
+            print_json({"start": chunk_start, "end": chunk_end, "signals": result.signals, "rows_written": result.rows_written,
+                        "live_pnl": result.money["live_pnl"], "paper_pnl": result.money["paper_pnl"]}, one_line=True)
+        return OK
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"), TimeRemainingColumn())
+    with Progress(*columns, console=read_commands.console(), transient=False) as progress:
+        task = progress.add_task(f"analytics {first}..{last}", total=(last - first).days + 1)
+        for chunk_start, chunk_end in chunks:
+            progress.update(task, description=f"analytics {chunk_start}..{chunk_end}")
+            run(chunk_start, chunk_end)
+            progress.advance(task, (chunk_end - chunk_start).days + 1)
+    click.echo(f"backfilled {totals['days']} day(s) {first}..{last} into {session.settings.duckdb_path}: "
+               f"{totals['signals']} signal(s), {totals['rows_written']} row(s) written")
+    return OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lt", description=__doc__)
-    groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
+def _chunks(first: date, last: date, days: int):
+    while first <= last:
+        end = min(last, first + timedelta(days=days - 1))
+        yield first, end
+        first = end + timedelta(days=1)
 
-    db = groups.add_parser("db", help="ledger migrations")
-    db_commands = db.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
-    db_commands.add_parser("upgrade", help="apply every pending migration").set_defaults(handler=_db_upgrade)
-    db_commands.add_parser("status", help="say where the ledger stands").set_defaults(handler=_db_status)
 
-    subgroups: dict[str, argparse._SubParsersAction] = {}
-    for (group, command), (module, help_text) in DELEGATED.items():
-        if command is None:
-            sub = groups.add_parser(group, help=help_text, add_help=False)
-        else:
-            if group not in subgroups:
-                holder = groups.add_parser(group, help=f"{group} commands")
-                subgroups[group] = holder.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
-            sub = subgroups[group].add_parser(command, help=help_text, add_help=False)
-        sub.add_argument("rest", nargs=argparse.REMAINDER)
-        sub.set_defaults(handler=_delegate(module))
-    return parser
+# --- delegated tools -----------------------------------------------------------------------------
+
+# (group or None, name, module, help). Each module's main(argv) parses its own options, --help too.
+DELEGATED = (
+    ("emulator", "serve", "lt_pipeline.tools.emulator_serve", "run an emulated Polymarket (CLOB V2, Data API, Gamma) on loopback"),
+    ("bench", "emulator", "lt_pipeline.tools.bench_emulator", "orders/s and latency of the emulator's order routes"),
+    ("bench", "strategy", "lt_pipeline.tools.bench_strategy", "FT decisions for 1,000 wallets x 10,000 trades"),
+    ("bench", "execution", "lt_pipeline.tools.bench_execution", "one tick placing 500 orders across 100 strategies"),
+    ("bench", "detection", "lt_pipeline.tools.bench_detection", "tracked traders covered per detection cycle within the Data API quotas"),
+    ("bench", "analytics", "lt_pipeline.tools.bench_analytics", "live versus paper analytics over 1,000,000 orders:"
+     " ADBC + DuckDB against pandas"),
+    ("drill", "faults", "lt_pipeline.tools.fault_drill", "live trading against each emulator fault profile, with counts"),
+    (None, "run", "lt_pipeline.tools.stack", "the embedded stack: emulator, Dagster webserver and daemon, dashboard"),
+    (None, "web", "lt_pipeline.tools.web_serve", "the web dashboard on loopback"),
+    (None, "demo", "lt_pipeline.tools.demo", "the headless demo on a simulated clock"),
+    (None, "reset", "lt_pipeline.tools.reset", "start the embedded ledger, Dagster instance and emulator over from nothing"),
+    (None, "dagster-home", "lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),
+)
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": False,
+                "help_option_names": []}
+
+
+def _delegate(name: str, module: str, help_text: str) -> click.Command:
+    """A command that hands everything after its name to `module.main(argv)` (imported only when run)."""
+
+    @click.command(name, help=f"{help_text} (options: `lt ... {name} --help`)", short_help=help_text,
+                   context_settings=PASS_THROUGH, add_help_option=False)
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> int:
+        entry = importlib.import_module(module).main
+        try:
+            return int(entry(list(args)) or 0)
+        except SystemExit as exit_:  # argparse's --help and usage errors exit; `lt` returns the code
+            if exit_.code is None or isinstance(exit_.code, int):
+                return exit_.code or 0
+            click.echo(str(exit_.code), err=True)
+            return FAILED
+
+    return command
+
+
+def _register() -> None:
+    for command in (read_commands.dashboard, read_commands.order_group, read_commands.orders_group, read_commands.why,
+                    read_commands.wallets, read_commands.report, strategy_cli.user_group, strategy_cli.strategy_group):
+        lt.add_command(command)
+    lt.add_command(strategy_cli.halt_command, "halt")
+    lt.add_command(strategy_cli.unhalt_command, "unhalt")
+    groups: dict[str, click.Group] = {}
+    for group, name, module, help_text in DELEGATED:
+        if group is None:
+            lt.add_command(_delegate(name, module, help_text))
+            continue
+        if group not in groups:
+            groups[group] = click.Group(group, help=f"{group} commands")
+            lt.add_command(groups[group])
+        groups[group].add_command(_delegate(name, module, help_text))
+
+
+_register()
+
+
+# --- entry ---------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    # argparse's REMAINDER misses options that come first ("lt run --port 3001"), so delegated
-    # commands take whatever the top-level parser did not know.
-    args, unknown = parser.parse_known_args(argv)
-    if unknown:
-        if not hasattr(args, "rest"):
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        args.rest = unknown + list(args.rest)
+    """Run `lt` with `argv` (default: the process's arguments); returns the exit code (see EPILOG)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    session = Session()
     try:
-        return args.handler(args)
-    except (SettingsError, UsageError) as error:
-        print(f"lt: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:  # the ledger's own refusals read as one line too
-        from lt_pipeline.ledger.migrate import LedgerNotReady
+        result = lt.main(args=args, prog_name="lt", standalone_mode=False, obj=session)
+        return int(result or 0)
+    except click.exceptions.Exit as done:  # --help, or a delegated tool's own exit
+        return int(done.exit_code or 0)
+    except click.exceptions.Abort:
+        return _fail("aborted", FAILED)
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx else "lt"
+        named = where.removeprefix("lt").strip()
+        return _fail(f"{named + ': ' if named else ''}{error.format_message().rstrip('.')}; see `{where} --help`", BAD_USAGE)
+    except Exception as error:  # noqa: BLE001 - each known refusal becomes one line; anything else is a bug
+        code = _code_of(error)
+        if code is None:
+            raise
+        return _fail(_message_of(error), code)
+    finally:
+        session.close()
 
-        if isinstance(error, LedgerNotReady):
-            print(f"lt: {error}", file=sys.stderr)
-            return 2
-        raise
+
+def _code_of(error: Exception) -> int | None:
+    from sqlalchemy.exc import DBAPIError
+
+    from lt_pipeline.analytics.store import StoreBusy
+    from lt_pipeline.execution.controls import ControlError
+    from lt_pipeline.execution.credentials import CredentialsError
+    from lt_pipeline.execution.settings import SettingsError as StrategySettingsError
+    from lt_pipeline.execution.strategies import StrategyError
+    from lt_pipeline.ledger.migrate import LedgerNotReady
+    from lt_pipeline.operator import UnknownId
+    from lt_pipeline.settings import SettingsError
+    from lt_pipeline.venues.polymarket.models import VenueError
+
+    if isinstance(error, UnknownId):
+        return FAILED
+    if isinstance(error, (VenueError, StoreBusy, DBAPIError)):
+        return FAILED
+    if isinstance(error, (Refused, StrategySettingsError, StrategyError, ControlError, CredentialsError, SettingsError,
+                          LedgerNotReady)):
+        return BAD_USAGE
+    return None
+
+
+def _message_of(error: Exception) -> str:
+    from sqlalchemy.exc import DBAPIError
+
+    from lt_pipeline.execution.settings import SettingsError as StrategySettingsError
+    from lt_pipeline.venues.polymarket.models import VenueError
+
+    if isinstance(error, StrategySettingsError):
+        return strategy_cli.settings_problem(error)
+    if isinstance(error, VenueError):
+        return f"venue: {error}"
+    if isinstance(error, DBAPIError):
+        first = str(error.orig or error).strip().splitlines()[0] if str(error.orig or error).strip() else type(error).__name__
+        return f"ledger: {first}"
+    return str(error)
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"lt: {' '.join(message.split())}", err=True)
+    return code
 
 
 if __name__ == "__main__":

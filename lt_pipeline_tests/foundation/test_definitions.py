@@ -60,7 +60,7 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
         "tracked_traders", "ft_wallets", "source_trades", "ft_orders", "lt_strategies", "lt_orders", "lt_fills",
         "market_resolutions", "ft_outcomes", "lt_outcomes", "strategy_alerts", "ft_vs_lt_pictures",
         "strategy_quality_daily", "ft_vs_lt_daily", "ft_vs_lt_by_trader_daily", "ft_vs_lt_by_category_daily",
-        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily",
+        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily", "signal_facts",
     }
     execution = definitions.resolve_job_def("execution_job")
     assert {k.to_user_string() for k in execution.asset_layer.executable_asset_keys} >= {
@@ -84,7 +84,7 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
     analytics = definitions.resolve_job_def("analytics_job")
     assert {k.to_user_string() for k in analytics.asset_layer.executable_asset_keys} == {
         "strategy_quality_daily", "ft_vs_lt_daily", "ft_vs_lt_by_trader_daily", "ft_vs_lt_by_category_daily",
-        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily",
+        "ft_vs_lt_by_price_bucket_daily", "skip_reasons_daily", "signal_facts",
     }
     today = definitions.resolve_schedule_def("analytics_every_10_minutes")
     nightly = definitions.resolve_schedule_def("analytics_catchup_nightly")

@@ -1,17 +1,21 @@
-"""`lt strategy ...` as a user types it: add a user, create, list, launch, edit, pause, resume, show,
-halt and unhalt; bad input is one line naming the field, exit code 2."""
+"""`lt user ...`, `lt strategy ...` and `lt halt | unhalt` as a user types them: add a user, create, list,
+launch, edit, pause, resume, show, halt and unhalt; bad input is one line naming what was wrong, a
+non-zero exit code (1 for an unknown id, 2 for bad usage or a refused change), and changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
+from sqlalchemy import select
 
-from lt_pipeline.tools.strategy_cli import main
 from lt_pipeline.execution.controls import is_halted
 from lt_pipeline.execution.strategies import get_strategy
+from lt_pipeline.ledger.schema import lt_strategies, lt_strategy_versions, system_controls, users
+from lt_pipeline.tools.cli import main
 
 from .lifecycle_support import add_ft_wallets, ft_wallet
 
@@ -32,85 +36,131 @@ def cli(ledger_engine, ledger_url, tmp_path, monkeypatch, capsys):
     return run
 
 
+def ledger_rows(engine) -> list:
+    """Everything these commands may write."""
+    with engine.connect() as connection:
+        return [connection.execute(select(table)).all() for table in (users, lt_strategies, lt_strategy_versions, system_controls)]
+
+
 def test_a_strategy_from_creation_to_pause_and_back(cli):
-    assert cli("user", "alice", "--name", "Alice")[0] == 0
-    code, out, _ = cli("create", "--ft-wallet", "FT_ALPHA", "--capital", "250", "--max-order", "20",
-                       "--max-daily-loss", "30", "--order-type", "fak", "--no-sync")
+    code, out, _ = cli("user", "add", "alice", "--name", "Alice")
+    assert code == 0 and out.startswith("added user alice (Alice)") and "LT_PRIVATE_KEY_ALICE" in out
+    code, out, _ = cli("strategy", "create", "--ft-wallet", "FT_ALPHA", "--capital", "250",
+                       "--max-order", "20", "--max-daily-loss", "30", "--order-type", "fak", "--no-sync")
     assert code == 0 and "created LT_FT_ALPHA (Alpha sharp (Live)) for user alice" in out
     assert "lt strategy launch LT_FT_ALPHA" in out
     strategy = get_strategy(cli.engine, "LT_FT_ALPHA")
     assert str(strategy.settings.starting_capital) == "250" and strategy.settings.order_type == "FAK"
     assert strategy.settings.sync_ft_changes is False
 
-    code, out, _ = cli("list")
-    header, row = out.splitlines()
-    assert header.split()[:4] == ["id", "user", "FT", "wallet"]
-    assert row.split()[:6] == ["LT_FT_ALPHA", "alice", "FT_ALPHA", "not", "launched", "-"]
-    assert "order $1-$20" in row and "daily loss $30" in row and "FAK" in row
+    code, out, _ = cli("strategy", "list")
+    assert code == 0 and "LT_FT_ALPHA" in out and "not launched" in out and "order $1-$20" in out
+    [listed] = json.loads(cli("strategy", "list", "--json")[1])["strategies"]
+    assert listed["status"] == "not launched" and listed["settings"]["max_daily_loss_usd"] == "30"
 
-    assert cli("launch", "LT_FT_ALPHA")[0] == 0
-    code, _, err = cli("launch", "LT_FT_ALPHA")
-    assert code == 2 and "launched_at: LT_FT_ALPHA was launched at" in err
-    code, out, _ = cli("edit", "LT_FT_ALPHA", "--max-order", "40", "--tolerance", "2", "--max-daily-loss", "none")
+    assert cli("strategy", "launch", "LT_FT_ALPHA")[0] == 0
+    code, out, _ = cli("strategy", "edit", "LT_FT_ALPHA", "--max-order", "40", "--tolerance", "2", "--no-daily-loss")
     assert code == 0 and "LT_FT_ALPHA: max_order_size_usd 20 -> 40" in out
     assert "max_daily_loss_usd 30 -> none" in out
     assert get_strategy(cli.engine, "LT_FT_ALPHA").settings.max_daily_loss_usd is None
 
-    code, out, _ = cli("pause", "LT_FT_ALPHA", "--reason", "earnings call")
+    code, out, _ = cli("strategy", "pause", "LT_FT_ALPHA", "--reason", "earnings call")
     assert code == 0 and out.strip() == "paused LT_FT_ALPHA: earnings call"
-    assert "paused" in cli("list")[1].splitlines()[1]
-    assert cli("resume", "LT_FT_ALPHA")[0] == 0
+    assert json.loads(cli("strategy", "list", "--json")[1])["strategies"][0]["status"] == "paused"
+    assert cli("strategy", "resume", "LT_FT_ALPHA")[0] == 0
     assert get_strategy(cli.engine, "LT_FT_ALPHA").status == "live"
 
-    code, out, _ = cli("show", "LT_FT_ALPHA")
+    code, out, _ = cli("strategy", "show", "LT_FT_ALPHA")
     assert code == 0 and "max_order_size_usd = 40" in out and "sync_ft_changes = false" in out
     assert "places a signal now: yes" in out
     history = out.split("history:")[1].strip().splitlines()
     assert len(history) == 5 and "created from FT wallet FT_ALPHA (config v1)" in history[0]
     assert "launched_at none ->" in history[1] and "max_order_size_usd 20 -> 40" in history[2]
     assert "pause_reason none -> earnings call" in history[3]
+    shown = json.loads(cli("strategy", "show", "LT_FT_ALPHA", "--json")[1])
+    assert shown["places_now"] is True and len(shown["history"]) == 5
+
+    [user] = json.loads(cli("user", "list", "--json")[1])
+    assert user["user_id"] == "alice" and "LT_PRIVATE_KEY_ALICE" in user["key_variables"]
+
+
+def test_create_with_launch_launches_at_once(cli):
+    cli("user", "add", "alice")
+    code, out, _ = cli("strategy", "create", "--ft-wallet", "FT_ALPHA", "--launch")
+    assert code == 0 and "launched LT_FT_ALPHA" in out
+    assert get_strategy(cli.engine, "LT_FT_ALPHA").launched_at is not None
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "code", "message"),
     [
-        (["create", "--ft-wallet", "FT_ALPHA", "--capital", "-5"], "starting_capital (--capital): expected a positive amount, got -5"),
-        (["create", "--ft-wallet", "FT_ALPHA", "--tolerance", "150"], "slippage_tolerance_pct (--tolerance): expected a percentage"),
-        (["create", "--ft-wallet", "FT_ALPHA", "--order-type", "LIMIT"], "order_type (--order-type): expected one of GTC, FOK, FAK"),
-        (["create", "--ft-wallet", "FT_ALPHA", "--ttl", "1.5"], "order_ttl_seconds (--ttl): expected a whole number of seconds"),
-        (["create", "--ft-wallet", "FT_NOPE"], "ft_wallet_id: no FT wallet 'FT_NOPE'"),
-        (["create", "--ft-wallet", "FT_ALPHA", "--user", "zed"], "user_id: no user 'zed'"),
-        (["edit", "LT_FT_ALPHA", "--max-order", "0.5"], "max_order_size_usd (--max-order): must be at least min_order_size_usd"),
-        (["edit", "LT_FT_ALPHA"], "edit: expected at least one setting to change"),
-        (["launch", "LT_NOPE"], "strategy_id: no LT strategy 'LT_NOPE'"),
-        (["pause", "LT_FT_ALPHA", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-        (["halt"], "the following arguments are required: --reason"),
-        (["user", "bad id"], "user_id: expected 1-64 letters"),
+        (["strategy", "create", "--ft-wallet", "FT_ALPHA", "--capital", "-5"], 2,
+         "starting_capital (--capital): expected a positive amount, got -5"),
+        (["strategy", "create", "--ft-wallet", "FT_ALPHA", "--tolerance", "150"], 2,
+         "slippage_tolerance_pct (--tolerance): expected a percentage between 0 and 100, got 150"),
+        (["strategy", "create", "--ft-wallet", "FT_ALPHA", "--order-type", "LIMIT"], 2,
+         "Invalid value for '--order-type': expected one of GTC, FOK, FAK, got 'LIMIT'"),
+        (["strategy", "create", "--ft-wallet", "FT_ALPHA", "--ttl", "1.5"], 2,
+         "order_ttl_seconds (--ttl): expected a whole number of seconds"),
+        (["strategy", "create", "--ft-wallet", "FT_NOPE"], 1, "no FT wallet 'FT_NOPE' (see `lt wallets`)"),
+        (["strategy", "create", "--ft-wallet", "FT_ALPHA", "--user", "zed"], 1, "no user 'zed' (add it with `lt user add"),
+        (["strategy", "create", "--ft-wallet", "FT_ALPHA"], 2, "ft_wallet_id: user 'alice' already has LT_FT_ALPHA"),
+        (["strategy", "edit", "LT_FT_ALPHA", "--max-order", "0.5"], 2,
+         "max_order_size_usd (--max-order): must be at least min_order_size_usd"),
+        (["strategy", "edit", "LT_FT_ALPHA"], 2, "expected at least one setting to change, such as --max-order 60"),
+        (["strategy", "edit", "LT_FT_ALPHA", "--max-daily-loss", "30", "--no-daily-loss"], 2,
+         "--no-daily-loss and --max-daily-loss conflict"),
+        (["strategy", "edit", "LT_NOPE", "--max-order", "30"], 1, "no LT strategy 'LT_NOPE' (see `lt strategy list`)"),
+        (["strategy", "launch", "LT_NOPE"], 1, "no LT strategy 'LT_NOPE' (see `lt strategy list`)"),
+        (["strategy", "launch", "LT_FT_ALPHA"], 2, "launched_at: LT_FT_ALPHA was launched at"),
+        (["strategy", "resume", "LT_FT_ALPHA"], 2, "LT_FT_ALPHA: not paused (status live)"),
+        (["strategy", "show", "LT_NOPE"], 1, "no LT strategy 'LT_NOPE'"),
+        (["strategy", "pause", "LT_FT_ALPHA", "--frobnicate"], 2, "strategy pause: No such option '--frobnicate'"),
+        (["strategy", "list", "--user", "zed"], 1, "no user 'zed' (see `lt user list`)"),
+        (["halt"], 2, "Missing option '--reason'"),
+        (["user", "add", "bad id"], 2, "user_id: expected 1-64 letters"),
+        (["user", "add", "bob", "--funder", "0x12"], 2, "funder_address: expected a 0x-prefixed 40-hex address"),
     ],
 )
-def test_bad_input_is_one_line_naming_the_field_with_exit_code_2(cli, argv, message):
-    cli("user", "alice")
-    if argv[0] in ("edit", "pause"):
-        cli("create", "--ft-wallet", "FT_ALPHA")
-    code, out, err = cli(*argv)
-    assert code == 2
-    assert err.count("\n") == 1 and err.startswith("lt strategy: ") and message in err, err
+def test_bad_input_is_one_line_a_nonzero_exit_and_changes_nothing(cli, argv, code, message):
+    cli("user", "add", "alice")
+    cli("strategy", "create", "--ft-wallet", "FT_ALPHA", "--launch")
+    before = ledger_rows(cli.engine)
+    got, out, err = cli(*argv)
+    assert (got, out) == (code, "")
+    assert err.count("\n") == 1 and err.startswith("lt: ") and message in err, err
+    assert ledger_rows(cli.engine) == before
 
 
-def test_halt_and_unhalt_show_in_the_list(cli):
-    cli("user", "alice")
-    cli("create", "--ft-wallet", "FT_ALPHA")
+def test_a_halted_strategy_is_not_edited_and_halt_shows_everywhere(cli):
+    cli("user", "add", "alice")
+    cli("strategy", "create", "--ft-wallet", "FT_ALPHA")
     code, out, _ = cli("halt", "--reason", "venue incident")
     assert code == 0 and out.strip() == "global halt ON: venue incident; 0 resting order(s) cancelled"
     assert is_halted(cli.engine) == (True, "venue incident")
-    assert cli("list")[1].splitlines()[0] == "GLOBAL HALT ON: venue incident"
-    assert "places a signal now: no (not_launched" in cli("show", "LT_FT_ALPHA")[1]
-    cli("launch", "LT_FT_ALPHA")
-    assert "places a signal now: no (halted: global halt: venue incident)" in cli("show", "LT_FT_ALPHA")[1]
+    assert cli("strategy", "list")[1].startswith("GLOBAL HALT ON")
+    assert "places a signal now: no (not_launched" in cli("strategy", "show", "LT_FT_ALPHA")[1]
+    cli("strategy", "launch", "LT_FT_ALPHA")
+    assert "places a signal now: no (halted: global halt: venue incident)" in cli("strategy", "show", "LT_FT_ALPHA")[1]
+
+    before = ledger_rows(cli.engine)
+    code, out, err = cli("strategy", "edit", "LT_FT_ALPHA", "--max-order", "30")
+    assert code == 2 and err.strip() == ("lt: LT_FT_ALPHA: the global halt is on (venue incident); settings are not "
+                                         "edited while halted, turn it off with `lt unhalt` first")
+    assert ledger_rows(cli.engine) == before
+
     assert cli("unhalt")[0] == 0
-    assert "places a signal now: yes" in cli("show", "LT_FT_ALPHA")[1]
+    assert "places a signal now: yes" in cli("strategy", "show", "LT_FT_ALPHA")[1]
     assert is_halted(cli.engine) == (False, None)
-    assert not cli("list")[1].startswith("GLOBAL")
+    assert cli("strategy", "edit", "LT_FT_ALPHA", "--max-order", "30")[0] == 0
+
+
+def test_the_older_spellings_still_work(cli):
+    code, out, _ = cli("strategy", "user", "alice", "--name", "Alice")  # was `lt strategy user`
+    assert code == 0 and "user alice (Alice)" in out
+    assert cli("strategy", "halt", "--reason", "drill")[0] == 0  # was `lt strategy halt`
+    assert is_halted(cli.engine) == (True, "drill")
+    assert cli("strategy", "unhalt")[0] == 0 and is_halted(cli.engine) == (False, None)
 
 
 def test_the_lt_command_routes_strategy_subcommands(sqlite_url, tmp_path):
@@ -120,4 +170,4 @@ def test_the_lt_command_routes_strategy_subcommands(sqlite_url, tmp_path):
     listed = subprocess.run([*lt, "strategy", "list"], env=env, capture_output=True, text=True)
     assert listed.returncode == 0 and "no LT strategies yet" in listed.stdout
     bad = subprocess.run([*lt, "strategy", "launch", "LT_NOPE"], env=env, capture_output=True, text=True)
-    assert bad.returncode == 2 and bad.stderr.strip() == "lt strategy: strategy_id: no LT strategy 'LT_NOPE'"
+    assert bad.returncode == 1 and bad.stderr.strip() == "lt: no LT strategy 'LT_NOPE' (see `lt strategy list`)"

@@ -63,6 +63,6 @@ def test_the_report_agrees_with_the_analytics_tables_and_the_pictures_render(sql
     text = subprocess.run(lt, env=env, capture_output=True, text=True)
     assert text.returncode == 0 and "LT_A" in text.stdout and "paper - live" in text.stdout
     unknown = subprocess.run([*lt, "LT_NOPE"], env=env, capture_output=True, text=True)
-    assert unknown.returncode == 2 and unknown.stderr.strip().startswith("lt report: strategy: no LT strategy 'LT_NOPE'")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "lt: no LT strategy 'LT_NOPE' (see `lt strategy list`)"
     bad_date = subprocess.run([*lt, "--since", "yesterday"], env=env, capture_output=True, text=True)
-    assert bad_date.returncode == 2 and "--since: expected a date YYYY-MM-DD" in bad_date.stderr
+    assert bad_date.returncode == 2 and "Invalid value for '--since': 'yesterday' does not match the format '%Y-%m-%d'" in bad_date.stderr
