@@ -105,15 +105,23 @@ def _ratio(numerator: str, denominator: str) -> str:
     return f"CAST({numerator} AS DOUBLE) / NULLIF(CAST({denominator} AS DOUBLE), 0)"
 
 
-def group_sql(keys: tuple[str, ...], source: str = "signal_facts") -> str:
-    """Every figure of the signal facts in `source` (a table, or a parenthesised query) grouped by `keys`
-    (QUALITY and COMPARISON columns after the keys)."""
-    key_list = ", ".join(keys)
+SUMMED = (*MONEY, *SHARE_SUMS, *TERMS)
+QUANTILES = tuple(f"{span}_q" for span in LATENCIES)
+
+
+def _totals(keys: tuple[str, ...], source: str) -> list[str]:
+    """The counts and sums of a group: they add up, so a coarser grouping can roll them up."""
+    return [f"{expr} AS {name}" for name, expr in COUNTS] + [f"sum({name}) AS {name}" for name in SUMMED]
+
+
+def _quantiles() -> list[str]:
+    return [f"quantile_disc({span}, {[p / 100 for p in PERCENTILES]}) AS {span}_q" for span in LATENCIES]
+
+
+def _outer(keys: tuple[str, ...], inner: str) -> str:
+    """Every output figure from `inner`, a query with the keys, the totals and the quantile lists."""
     key_out = ", ".join(KEY_OUTPUT.get(key, key) for key in keys)
-    inner = [f"{expr} AS {name}" for name, expr in COUNTS]
-    inner += [f"sum({name}) AS {name}" for name in (*MONEY, *SHARE_SUMS, *TERMS)]
-    inner += [f"quantile_disc({span}, {[p / 100 for p in PERCENTILES]}) AS {span}_q" for span in LATENCIES]
-    outer = [f"{name}" for name, _ in COUNTS] + list(MONEY) + list(SHARE_SUMS) + list(TERMS)
+    outer = [f"{name}" for name, _ in COUNTS] + list(SUMMED)
     outer.append("paper_pnl - live_pnl AS paper_minus_live")
     outer += [f"{_ratio(n, d)} AS {name}" for name, n, d in (*RATES, *RATIOS)]
     outer += [
@@ -127,10 +135,27 @@ def group_sql(keys: tuple[str, ...], source: str = "signal_facts") -> str:
     outer.append(
         "cents(paper_pnl) - cents(live_pnl) - (" + " + ".join(f"cents({t})" for t in shown) + ") AS residual_cents"
     )
-    return (
-        f"SELECT {key_out}, {', '.join(outer)} FROM ("
-        f"SELECT {key_list}, {', '.join(inner)} FROM {source} GROUP BY {key_list})"
-    )
+    return f"SELECT {key_out}, {', '.join(outer)} FROM ({inner})"
+
+
+def group_sql(keys: tuple[str, ...], source: str = "signal_facts") -> str:
+    """Every figure of the signal facts in `source` (a table, or a parenthesised query) grouped by `keys`
+    (QUALITY and COMPARISON columns after the keys), in one pass."""
+    key_list = ", ".join(keys)
+    inner = f"SELECT {key_list}, {', '.join(_totals(keys, source) + _quantiles())} FROM {source} GROUP BY {key_list}"
+    return _outer(keys, inner)
+
+
+def _rolled_up_sql(keys: tuple[str, ...], partial: str, quantiles: str) -> str:
+    """Every figure grouped by `keys` from the finer totals in `partial` (summed again) and the quantile
+    lists in `quantiles` (computed at `keys` themselves: a percentile does not roll up)."""
+    key_list = ", ".join(keys)
+    totals = [f"CAST(sum({name}) AS BIGINT) AS {name}" for name, _ in COUNTS] + [f"sum({name}) AS {name}" for name in SUMMED]
+    on = " AND ".join(f"t.{key} IS NOT DISTINCT FROM q.{key}" for key in keys)
+    inner = (f"SELECT t.*, {', '.join(f'q.{name}' for name in QUANTILES)} FROM "
+             f"(SELECT {key_list}, {', '.join(totals)} FROM {partial} GROUP BY {key_list}) t "
+             f"LEFT JOIN {quantiles} q ON {on}")
+    return _outer(keys, inner)
 
 
 def exact_rates(group: Mapping[str, object]) -> dict[str, Decimal | None]:
@@ -170,12 +195,32 @@ CUT_TABLES = {"trader": "ft_vs_lt_by_trader_daily", "category": "ft_vs_lt_by_cat
 
 
 def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
-    """The grouped results fig_* from the signal facts in `source`; returns their row counts."""
-    results = {"fig_strategy": group_sql(KEYS, source), "fig_skip_reasons": SKIP_REASONS_SQL.format(source=source)}
-    for name, column in DIMENSIONS.items():
-        results[f"fig_{name}"] = group_sql((*KEYS, column), source)
+    """The grouped results fig_* from the signal facts in `source`; returns their row counts.
+
+    Two passes over the signals add up the counts and sums, at (day, strategy, trader) and at (day,
+    strategy, category, price decile); every table's totals are rolled up from one of them. Latency
+    percentiles are computed per table's own grouping (they do not add up)."""
+    days = KEYS
+    partials = {
+        "part_trader": (*days, DIMENSIONS["trader"]),
+        "part_market": (*days, DIMENSIONS["category"], DIMENSIONS["price_bucket"]),
+    }
+    for name, keys in partials.items():
+        key_list = ", ".join(keys)
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                     f"SELECT {key_list}, {', '.join(_totals(keys, source))} FROM {source} GROUP BY {key_list}")
+    cuts = {"fig_strategy": (days, "part_trader")}
+    cuts.update({f"fig_{dimension}": ((*days, column), "part_trader" if dimension == "trader" else "part_market")
+                 for dimension, column in DIMENSIONS.items()})
+    results = {"fig_skip_reasons": SKIP_REASONS_SQL.format(source=source)}
+    for name, (keys, partial) in cuts.items():
+        key_list = ", ".join(keys)
+        quantiles = f"(SELECT {key_list}, {', '.join(_quantiles())} FROM {source} GROUP BY {key_list})"
+        results[name] = _rolled_up_sql(keys, partial, quantiles)
     counts = {}
     for name, sql in results.items():
         duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         counts[name] = duck.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    for name in partials:
+        duck.execute(f"DROP TABLE {name}")
     return counts
