@@ -68,6 +68,7 @@ def _config(app: Any, *, quiet: bool = True) -> uvicorn.Config:
         app,
         http="httptools",
         loop="uvloop",
+        ws="websockets-sansio",  # the real-time channels (emulator/realtime.py)
         lifespan="off",
         access_log=False,
         log_level="warning" if quiet else "info",

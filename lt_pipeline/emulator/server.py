@@ -1,6 +1,7 @@
 """The emulator's one HTTP server, assembled: CLOB V2 routes at `/` (`clob_routes`, and the price
 history in `history_routes`), the Data API under `/data-api` (`data_api`), Gamma under `/gamma`
-(`gamma`) and admin under `/admin` (`admin`), wrapped in the fault-and-counter middleware
+(`gamma`), the real-time channels (RTDS at `/` and the CLOB user channel at `/ws/user`, `realtime`)
+and admin under `/admin` (`admin`), wrapped in the fault-and-counter middleware
 (`middleware`). The shared request/response plumbing is in `wire`;
 this module only builds the context and the Starlette app, and no route module imports it.
 
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from ..clock import Clock
-from . import admin, auth, clob_routes, data_api, gamma, history_routes, identity
+from . import admin, auth, clob_routes, data_api, gamma, history_routes, identity, realtime
 from .faults import FaultInjector
 from .middleware import FaultsAndCounters
 from .quotas import QuotaEnforcer, quota_time
@@ -55,11 +56,13 @@ def build_context(
 
 
 def build_app(ctx: WireContext) -> Any:
-    """The ASGI app serving CLOB, Data API, Gamma and admin routes for one venue."""
+    """The ASGI app serving CLOB, Data API, Gamma, real-time and admin routes for one venue."""
+    hub = realtime.RealtimeHub(ctx)
     routes: list[Any] = [
         Mount("/data-api", routes=make_routes(ctx, data_api.ROUTES)),
         Mount("/gamma", routes=make_routes(ctx, gamma.ROUTES)),
-        Mount("/admin", routes=make_routes(ctx, admin.ROUTES + identity.ROUTES, sync_venue=False)),
+        Mount("/admin", routes=make_routes(ctx, admin.ROUTES + identity.ROUTES + hub.admin_routes(), sync_venue=False)),
+        *hub.websocket_routes(),
         *make_routes(ctx, clob_routes.ROUTES + history_routes.ROUTES),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
