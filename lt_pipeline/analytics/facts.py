@@ -15,7 +15,10 @@ Attribution per settled signal, with the ledgers' own PnL (lt_orders.pnl, ft_ord
     residual = (paper_ledger - paper_model) - (live_ledger - live_model)
              with paper_model = s * Q_paper * (P_T - P_d), live_model = s * q * (P_T - P_x) - F (-F unfilled)
 
-which is `quality.attribution.attribute_signal` term by term (the tests compare them on the same rows),
+`paper_fill_error_cents` is how far the paper book's fill (the signal price) was from live's, per share
+of a filled signal: 100 * s * (P_x - P_d), positive when paper assumed a better price than live got.
+
+The attribution is `quality.attribution.attribute_signal` term by term (the tests compare them on the same rows),
 and the seven terms sum to paper_ledger - live_ledger exactly. The residual is the ledger's own rounding
 (paper puts in `size`, not shares x price; live pays sum(q_k p_k), not q x the rounded VWAP).
 
@@ -115,6 +118,7 @@ SELECT
     CASE WHEN placed THEN q END AS placed_filled_shares,
     CASE WHEN placed THEN execution_latency_ms END AS submit_latency_ms,
     CASE WHEN filled THEN fill_latency_ms END AS fill_latency_ms,
+    CASE WHEN filled THEN signed(sell, executed_price - signal_price) * 100 END AS paper_fill_error_cents,
     settled, awaiting_settlement, settled AND NOT valid AS invalid,
     settled AND filled AS live_position_settled,
     settled AND filled AND live_ledger > 0 AS live_win,

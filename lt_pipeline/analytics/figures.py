@@ -76,6 +76,10 @@ CENTS = ("paper_pnl_cents", "live_pnl_cents", "difference_cents", *(f"{t}_cents"
 
 COMPARISON = ("signals", "settled", "awaiting_settlement", "invalid", "paper_pnl", "live_pnl", "paper_minus_live",
               *TERMS, *CENTS)
+# The paper book's fill error (facts.py), as a distribution: strategy-level tables and reports only.
+FILL_ERROR = "paper_fill_error_cents"
+FILL_ERROR_PERCENTILES = (5, 25, 50, 75, 95)
+FILL_ERROR_COLUMNS = (*(f"paper_fill_error_p{p}_cents" for p in FILL_ERROR_PERCENTILES), "paper_fill_error_mean_cents")
 QUALITY = (*(n for n, _ in COUNTS), *MONEY, *RATE_COLUMNS, *(n for n, _, _ in RATIOS), *LATENCY_COLUMNS)
 CUT = (*QUALITY, "paper_minus_live", *TERMS, *CENTS)  # a cut table: every figure
 
@@ -92,7 +96,8 @@ def _types() -> dict[str, str]:
     types = {name: "BIGINT" for name, _ in COUNTS}
     types.update({name: "DECIMAL(38, 18)" for name in (*MONEY, "paper_minus_live", *TERMS)})
     types.update({name: "DECIMAL(38, 2)" for name in CENTS})
-    types.update({name: "DOUBLE" for name in (*RATE_COLUMNS, *(n for n, _, _ in RATIOS), *LATENCY_COLUMNS)})
+    types.update({name: "DOUBLE" for name in (*RATE_COLUMNS, *(n for n, _, _ in RATIOS), *LATENCY_COLUMNS,
+                                               *FILL_ERROR_COLUMNS)})
     types.update(day="DATE", strategy_id="VARCHAR", trader_address="VARCHAR", category="VARCHAR",
                  price_bucket="VARCHAR", reason="VARCHAR", computed_at="TIMESTAMP")
     return types
@@ -114,11 +119,15 @@ def _totals(keys: tuple[str, ...], source: str) -> list[str]:
     return [f"{expr} AS {name}" for name, expr in COUNTS] + [f"sum({name}) AS {name}" for name in SUMMED]
 
 
-def _quantiles() -> list[str]:
-    return [f"quantile_disc({span}, {[p / 100 for p in PERCENTILES]}) AS {span}_q" for span in LATENCIES]
+def _quantiles(fill_error: bool = True) -> list[str]:
+    out = [f"quantile_disc({span}, {[p / 100 for p in PERCENTILES]}) AS {span}_q" for span in LATENCIES]
+    if fill_error:
+        out += [f"quantile_disc({FILL_ERROR}, {[p / 100 for p in FILL_ERROR_PERCENTILES]}) AS {FILL_ERROR}_q",
+                f"avg({FILL_ERROR}) AS {FILL_ERROR}_mean"]
+    return out
 
 
-def _outer(keys: tuple[str, ...], inner: str) -> str:
+def _outer(keys: tuple[str, ...], inner: str, fill_error: bool = True) -> str:
     """Every output figure from `inner`, a query with the keys, the totals and the quantile lists."""
     key_out = ", ".join(KEY_OUTPUT.get(key, key) for key in keys)
     outer = [f"{name}" for name, _ in COUNTS] + list(SUMMED)
@@ -128,6 +137,10 @@ def _outer(keys: tuple[str, ...], inner: str) -> str:
         f"CAST({span}_q[{i + 1}] AS DOUBLE) AS {span.removesuffix('_ms')}_p{p}_ms"
         for span in LATENCIES for i, p in enumerate(PERCENTILES)
     ]
+    if fill_error:
+        outer += [f"CAST({FILL_ERROR}_q[{i + 1}] AS DOUBLE) AS paper_fill_error_p{p}_cents"
+                  for i, p in enumerate(FILL_ERROR_PERCENTILES)]
+        outer.append(f"CAST({FILL_ERROR}_mean AS DOUBLE) AS paper_fill_error_mean_cents")
     shown = [t for t in TERMS if t != "residual"]
     outer += ["cents(paper_pnl) AS paper_pnl_cents", "cents(live_pnl) AS live_pnl_cents",
               "cents(paper_pnl) - cents(live_pnl) AS difference_cents"]
@@ -146,16 +159,17 @@ def group_sql(keys: tuple[str, ...], source: str = "signal_facts") -> str:
     return _outer(keys, inner)
 
 
-def _rolled_up_sql(keys: tuple[str, ...], partial: str, quantiles: str) -> str:
+def _rolled_up_sql(keys: tuple[str, ...], partial: str, quantiles: str, fill_error: bool) -> str:
     """Every figure grouped by `keys` from the finer totals in `partial` (summed again) and the quantile
     lists in `quantiles` (computed at `keys` themselves: a percentile does not roll up)."""
     key_list = ", ".join(keys)
     totals = [f"CAST(sum({name}) AS BIGINT) AS {name}" for name, _ in COUNTS] + [f"sum({name}) AS {name}" for name in SUMMED]
     on = " AND ".join(f"t.{key} IS NOT DISTINCT FROM q.{key}" for key in keys)
-    inner = (f"SELECT t.*, {', '.join(f'q.{name}' for name in QUANTILES)} FROM "
+    wanted = (*QUANTILES, f"{FILL_ERROR}_q", f"{FILL_ERROR}_mean") if fill_error else QUANTILES
+    inner = (f"SELECT t.*, {', '.join(f'q.{name}' for name in wanted)} FROM "
              f"(SELECT {key_list}, {', '.join(totals)} FROM {partial} GROUP BY {key_list}) t "
              f"LEFT JOIN {quantiles} q ON {on}")
-    return _outer(keys, inner)
+    return _outer(keys, inner, fill_error)
 
 
 def exact_rates(group: Mapping[str, object]) -> dict[str, Decimal | None]:
@@ -182,7 +196,7 @@ KEYS = ("day", "strategy_id")
 
 # Output table -> (its columns after day, the temp result it is cut from).
 TABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "strategy_quality_daily": (("strategy_id", *QUALITY), "fig_strategy"),
+    "strategy_quality_daily": (("strategy_id", *QUALITY, *FILL_ERROR_COLUMNS), "fig_strategy"),
     "ft_vs_lt_daily": (("strategy_id", *COMPARISON), "fig_strategy"),
     "ft_vs_lt_by_trader_daily": (("strategy_id", "trader_address", *CUT), "fig_trader"),
     "ft_vs_lt_by_category_daily": (("strategy_id", "category", *CUT), "fig_category"),
@@ -215,8 +229,9 @@ def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
     results = {"fig_skip_reasons": SKIP_REASONS_SQL.format(source=source)}
     for name, (keys, partial) in cuts.items():
         key_list = ", ".join(keys)
-        quantiles = f"(SELECT {key_list}, {', '.join(_quantiles())} FROM {source} GROUP BY {key_list})"
-        results[name] = _rolled_up_sql(keys, partial, quantiles)
+        fill_error = name == "fig_strategy"  # the fill error's distribution is a strategy-level figure
+        quantiles = f"(SELECT {key_list}, {', '.join(_quantiles(fill_error))} FROM {source} GROUP BY {key_list})"
+        results[name] = _rolled_up_sql(keys, partial, quantiles, fill_error)
     counts = {}
     for name, sql in results.items():
         duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")

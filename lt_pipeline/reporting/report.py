@@ -16,9 +16,10 @@ from sqlalchemy import Engine, select
 
 from lt_pipeline.analytics import store
 from lt_pipeline.analytics.facts import TERMS
-from lt_pipeline.analytics.figures import COUNTS, MONEY, exact_rates, group_sql
+from lt_pipeline.analytics.figures import COUNTS, FILL_ERROR_COLUMNS, MONEY, exact_rates, group_sql
 from lt_pipeline.execution.strategy_book import read_strategy_book
 from lt_pipeline.ledger.schema import lt_execution_quality, lt_orders, lt_strategies, market_tokens
+from lt_pipeline.operator.card import pause_windows
 from lt_pipeline.quality.measures import implementation_shortfall, percentile
 
 
@@ -53,6 +54,7 @@ class StrategyReport:
     latency_ms: dict = field(default_factory=dict)
     open_positions: int = 0
     available_capital: Decimal | None = None
+    pause_windows: list[dict] = field(default_factory=list)  # paused_at, resumed_at (None: still paused), reason
     orders: list[OrderLine] = field(default_factory=list)
 
 
@@ -68,8 +70,10 @@ def build_report(engine: Engine, duckdb_path: Path, strategy_id: str, since: dat
     with engine.connect() as connection:
         strategy = connection.execute(select(lt_strategies).where(lt_strategies.c.strategy_id == strategy_id)).mappings().one()
         book = read_strategy_book(connection, dict(strategy), now)
+        pauses = [asdict(window) for window in pause_windows(connection, strategy_id, dict(strategy))]
         start = max(filter(None, (since, strategy["launched_at"])), default=None)
-        report = StrategyReport(strategy_id, strategy["launched_at"], start, available_capital=book.available)
+        report = StrategyReport(strategy_id, strategy["launched_at"], start, available_capital=book.available,
+                                pause_windows=pauses)
         q = lt_execution_quality.c
         quality = [q.slippage_cents, q.slippage_vs_signal_pct, q.slippage_vs_mid_pct, q.partial_fill_count,
                    q.latency_order_ms, q.latency_fill_ms, q.execution_quality_score, q.score_components_json,
@@ -131,7 +135,7 @@ def _from_duckdb(path: Path, strategy_id: str, start: datetime | None) -> tuple[
     if row is None:
         return {}, {}
     group = dict(zip(names, row))
-    figures = {name: group[name] for name in (*(n for n, _ in COUNTS), *MONEY)}
+    figures = {name: group[name] for name in (*(n for n, _ in COUNTS), *MONEY, *FILL_ERROR_COLUMNS)}
     figures.update({name: rate for name, rate in exact_rates(group).items() if rate is not None})
     attribution = {name: group[name] for name in ("paper_minus_live", *TERMS)}
     return figures, attribution
@@ -152,6 +156,12 @@ def as_text(reports: list[StrategyReport]) -> str:
         lines.append(f"  signals {f.get('signals', 0)}, placed {f.get('placed', 0)}, filled {f.get('filled', 0)}, skipped "
                      f"{f.get('skipped', 0)} (stale {f.get('stale', 0)}), rejected {f.get('rejected', 0)}; rejection rate "
                      f"{_pct(f.get('rejection_rate'))}, fill rate {_pct(f.get('order_fill_rate'))}")
+        for window in r.pause_windows:
+            until = f"{window['resumed_at']:%Y-%m-%d %H:%M} UTC" if window["resumed_at"] else "now"
+            lines.append(f"  paused {window['paused_at']:%Y-%m-%d %H:%M} UTC .. {until}: {window['reason'] or '-'}")
+        if f.get("paper_fill_error_p50_cents") is not None:
+            lines.append("  paper book's fill error (cents a share, live price - paper price): p5 {:.2f}, p50 {:.2f}, "
+                         "p95 {:.2f}, mean {:.2f}".format(*(f[f"paper_fill_error_{k}_cents"] for k in ("p5", "p50", "p95", "mean"))))
         if r.latency_ms:
             lines.append(f"  signal to submit p50 {r.latency_ms.get('p50')} ms, p95 {r.latency_ms.get('p95')} ms, "
                          f"p99 {r.latency_ms.get('p99')} ms")

@@ -231,6 +231,11 @@ DAY1_QUALITY = dict(
     submit_latency_p50_ms=1000.0, submit_latency_p95_ms=3000.0, submit_latency_p99_ms=3000.0,
     # first-fill ms of the 4 filled: 500 1000 1000 2000; p50 = 2nd, p95 = p99 = 4th
     fill_latency_p50_ms=1000.0, fill_latency_p95_ms=2000.0, fill_latency_p99_ms=2000.0,
+    # the paper book's fill error, 100 x s x (P_x - P_d) per filled signal, in cents a share: E1 52.4 - 50 =
+    # 2.4; E3 31 - 30 = 1; E7 (a SELL) -(69 - 70) = 1; E9 55 - 55 = 0. Sorted 0 1 1 2.4, nearest rank of 4:
+    # p5 and p25 the 1st, p50 the 2nd, p75 the 3rd, p95 the 4th; mean 4.4 / 4.
+    paper_fill_error_p5_cents=0.0, paper_fill_error_p25_cents=0.0, paper_fill_error_p50_cents=1.0,
+    paper_fill_error_p75_cents=1.0, paper_fill_error_p95_cents=2.4, paper_fill_error_mean_cents=pytest.approx(1.1),
 )
 DAY1_COMPARISON = dict(
     day=DAY1, strategy_id="LT_X", signals=11, settled=9, awaiting_settlement=1, invalid=0,
@@ -263,6 +268,11 @@ DAY2_QUALITY = dict(
     live_roi=9.91682 / 3.05, paper_roi=22.33 / 21,
     submit_latency_p50_ms=600.0, submit_latency_p95_ms=800.0, submit_latency_p99_ms=800.0,  # 400 600 800
     fill_latency_p50_ms=200.0, fill_latency_p95_ms=300.0, fill_latency_p99_ms=300.0,  # 200 300
+    # the paper book's fill error, 100 x s x (P_x - P_d) per filled signal: E12 21 - 20 = 1; E14 VWAP
+    # 0.3166666667 - 0.30 -> 1.66666667. Nearest rank of 2: p5..p50 the 1st, p75 and p95 the 2nd.
+    paper_fill_error_p5_cents=1.0, paper_fill_error_p25_cents=1.0, paper_fill_error_p50_cents=1.0,
+    paper_fill_error_p75_cents=1.66666667, paper_fill_error_p95_cents=1.66666667,
+    paper_fill_error_mean_cents=pytest.approx(1.333333335),  # (1 + 1.66666667) / 2
 )
 DAY2_COMPARISON = dict(
     day=DAY2, strategy_id="LT_X", signals=3, settled=3, awaiting_settlement=0, invalid=0,
