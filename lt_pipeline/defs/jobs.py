@@ -1,7 +1,8 @@
 """The jobs and their schedules: execution every 2 minutes (signals, paper and live orders, fills),
 resolution every 10 minutes, and the analytics (live versus paper, daily partitions) on the resolution
-cadence. All run in-process (one process per run is ~3 s through the daemon, a multiprocess executor
-~9 s) and skip a tick while an earlier run of the same job is still in flight."""
+cadence. All run in-process by default (one process per run is ~3 s through the daemon, a multiprocess
+executor ~9 s) and skip a tick while an earlier run of the same job is still in flight. The execution job
+can be sharded across runs and its steps sent to dagster-celery workers (defs/scale_out.py)."""
 
 from datetime import date, datetime, timedelta, timezone
 
@@ -19,6 +20,7 @@ from lt_pipeline.defs.forward_test.assets import (
 )
 from lt_pipeline.defs.reporting.assets import ft_vs_lt_pictures
 from lt_pipeline.defs.live.assets import lt_fills, lt_orders, lt_outcomes, lt_strategies, strategy_alerts
+from lt_pipeline.defs.scale_out import execution_executor, load_scale_out, tick_request
 
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
@@ -36,10 +38,11 @@ RESOLUTION_ASSETS = [market_resolutions, ft_outcomes, lt_outcomes, ft_vs_lt_pict
 execution_job = dg.define_asset_job(
     "execution_job",
     selection=dg.AssetSelection.assets(*EXECUTION_ASSETS),
-    executor_def=dg.in_process_executor,
+    executor_def=execution_executor,  # in-process unless LT_EXECUTOR=celery
     tags={"dagster/max_runtime": 600},
     description="Every 2 minutes (sooner when the sensor sees new signals): tracked traders' new trades, "
-    "paper (FT) orders, and the live orders their twins place.",
+    "paper (FT) orders, and the live orders their twins place. Sharded (LT_EXECUTION_SHARDS > 1): a signals "
+    "run, then one run per shard of the live strategies (tag lt/shard).",
 )
 
 resolution_job = dg.define_asset_job(
@@ -56,17 +59,18 @@ def run_in_flight(instance: dg.DagsterInstance, job_name: str) -> bool:
     return bool(runs)
 
 
-def _skipping_schedule(job, cron: str, name: str) -> dg.ScheduleDefinition:
+def _skipping_schedule(job, cron: str, name: str, *, shardable: bool = False) -> dg.ScheduleDefinition:
     @dg.schedule(name=name, job=job, cron_schedule=cron, default_status=dg.DefaultScheduleStatus.RUNNING)
     def _schedule(context: dg.ScheduleEvaluationContext):
         if run_in_flight(context.instance, job.name):
             return dg.SkipReason(f"a run of {job.name} is still in flight; skipping this tick")
-        return dg.RunRequest()
+        # Sharded, this is the signals stage; execution_shards_sensor starts the shard runs after it.
+        return tick_request(load_scale_out()) if shardable else dg.RunRequest()
 
     return _schedule
 
 
-execution_schedule = _skipping_schedule(execution_job, "*/2 * * * *", "execution_every_2_minutes")
+execution_schedule = _skipping_schedule(execution_job, "*/2 * * * *", "execution_every_2_minutes", shardable=True)
 resolution_schedule = _skipping_schedule(resolution_job, "*/10 * * * *", "resolution_every_10_minutes")
 
 

@@ -39,6 +39,7 @@ from lt_pipeline.execution.order_plan import plan_order
 from lt_pipeline.execution.own_config import judge_signals, own_config
 from lt_pipeline.execution.placement_rule import Halt, StrategyGate, placement_block
 from lt_pipeline.execution.quality_record import ConditionsSource, MarketConditions, placement_values, submit_values
+from lt_pipeline.execution.shards import EVERY_STRATEGY, Shard
 from lt_pipeline.execution.strategy_book import StrategyBook, Wallets, read_strategy_book
 from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.ledger.schema import (
@@ -144,10 +145,14 @@ def run_executor(
     clock: Clock,
     books: BookSource,
     trader_for_user: Callable[[str], ClobTrader],
+    shard: Shard = EVERY_STRATEGY,
 ) -> ExecutionReport:
+    """Execute the new signals of the launched strategies in `shard` (every strategy by default). Runs of
+    other shards may execute at the same time; the unique keys and row locks keep each signal placed once
+    even when two runs cover the same strategy."""
     report = ExecutionReport()
     halt = current_halt(engine)
-    strategies = _launched_strategies(engine)
+    strategies = [s for s in _launched_strategies(engine) if shard.covers(s["strategy_id"])]
     report.strategies = len(strategies)
     signals = _pending_signals(engine, [s["strategy_id"] for s in strategies])
     report.signals = sum(len(v) for v in signals.values())

@@ -6,6 +6,7 @@ from lt_pipeline.defs.forward_test.assets import ft_orders, ft_outcomes, ft_wall
 from lt_pipeline.defs.metadata import materialized
 from lt_pipeline.alerts.ledger import evaluate_alerts
 from lt_pipeline.defs.resources import AlertResource, ClockResource, LedgerResource, LiveTradingResource, VenueResource
+from lt_pipeline.defs.scale_out import shard_of_run
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.execution.ft_sync import follow_ft_changes
 from lt_pipeline.execution.outcomes import settle_lt_orders
@@ -25,7 +26,8 @@ def lt_strategies(ledger: LedgerResource, clock: ClockResource) -> dg.Materializ
 @dg.asset(
     group_name="live",
     deps=[ft_orders, lt_strategies],
-    description="Real orders for every active strategy's new signals: decided, stored as signed intents, submitted.",
+    description="Real orders for every active strategy's new signals: decided, stored as signed intents, submitted. "
+    "A shard run (tag lt/shard INDEX/COUNT) executes only its shard's strategies.",
 )
 def lt_orders(
     context: dg.AssetExecutionContext,
@@ -41,11 +43,13 @@ def lt_orders(
     pool = live.pool(ledger.engine)
     reader = venue.clob_reader()
     conditions = ConditionsSource(reader.price_history, gamma_volumes(venue.gamma(clock.clock, max_retries=1)))
-    report = run_executor(ledger.engine, clock.clock, BookSource(reader.book, conditions=conditions), pool.trader)
+    shard = shard_of_run(context.run.tags)
+    report = run_executor(ledger.engine, clock.clock, BookSource(reader.book, conditions=conditions), pool.trader, shard=shard)
     for strategy_id, why in report.failed.items():
         context.log.error(f"{strategy_id}: signals not executed this tick: {why}")
     return materialized(
         report,
+        shard=shard.label,
         skipped=sum(report.skipped.values()),
         skip_reasons=", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none",
         submit_seconds=round(report.submit_seconds, 3),

@@ -1,6 +1,7 @@
 """Signal-driven execution: a sensor that polls tracked traders on the Data API, a rotating batch per
 evaluation within the venue's quotas, and starts the execution job within seconds when one of them
-traded since the ledger last read them, instead of waiting for the 2-minute schedule."""
+traded since the ledger last read them, instead of waiting for the 2-minute schedule. With the execution
+sharded (LT_EXECUTION_SHARDS > 1), a second sensor starts one run per shard once a signals run succeeded."""
 
 import json
 
@@ -8,6 +9,7 @@ import dagster as dg
 
 from lt_pipeline.defs import jobs
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, VenueResource
+from lt_pipeline.defs.scale_out import SHARDS_TAG, SIGNALS_STAGE, STAGE_TAG, load_scale_out, shard_requests, tick_request
 from lt_pipeline.ingest.detection import PollPlan, detect, seen_until
 from lt_pipeline.ingest.source_trades import active_traders
 
@@ -42,4 +44,23 @@ def new_signals_sensor(
         return dg.SkipReason("an execution run is in flight; it or the next one will pick these up")
     context.update_cursor(json.dumps(cursor))
     marker = max(new.items(), key=lambda item: item[1])
-    return dg.RunRequest(run_key=f"signals-{marker[1]}|{marker[0]}", tags={"lt/trigger": "new_signals"})
+    return tick_request(load_scale_out(), run_key=f"signals-{marker[1]}|{marker[0]}", tags={"lt/trigger": "new_signals"})
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[jobs.execution_job],
+    request_job=jobs.execution_job,
+    name="execution_shards_sensor",
+    minimum_interval_seconds=INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sharded execution (LT_EXECUTION_SHARDS > 1): once a signals run succeeded, one run per shard "
+    "places the orders of that shard's strategies (tag lt/shard INDEX/COUNT); idle with one shard.",
+)
+def execution_shards_sensor(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    if run.tags.get(STAGE_TAG) != SIGNALS_STAGE:
+        return dg.SkipReason(f"run {run.run_id} is not a signals run")
+    # The count the signals run was started with, so a change of setting never splits one tick two ways.
+    count = int(run.tags.get(SHARDS_TAG, "1"))
+    return shard_requests(count, run_key_prefix=run.run_id, tags={"lt/signals_run": run.run_id})

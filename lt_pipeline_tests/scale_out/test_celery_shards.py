@@ -1,0 +1,216 @@
+"""The execution job sharded across runs, its steps executed by two dagster-celery workers on the
+RabbitMQ broker, with a PostgreSQL Dagster instance and a PostgreSQL ledger, against the emulator: both
+workers execute steps, every run succeeds, and every signal is placed exactly once, at the venue and in
+the ledger, even with a third run covering every strategy at the same time as the two shard runs."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from lt_pipeline.defs.scale_out import SIGNAL_ASSETS, shard_requests
+from lt_pipeline.execution.shards import shard_of
+from lt_pipeline.ledger import schema
+from lt_pipeline_tests.conftest import PG_URL
+from lt_pipeline_tests.emulator.fixtures import start_emulator
+from lt_pipeline_tests.forward_test.harness import LOOSE_WALLETS, make_harness
+from lt_pipeline_tests.live.test_executor import add_strategy
+
+REPO = Path(__file__).resolve().parents[2]
+BROKER = os.environ.get("LT_TEST_CELERY_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
+USERS = ("u0", "u1", "u2", "u3")
+SHARDS = 2
+WORKERS = ("lt-worker-1", "lt-worker-2")
+
+
+def _broker_problem() -> str | None:
+    url = make_url(BROKER.replace("amqp://", "amqp+x://", 1))
+    try:
+        socket.create_connection((url.host or "127.0.0.1", url.port or 5672), timeout=3).close()
+        return None
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@pytest.fixture
+def broker() -> str:
+    problem = _broker_problem()
+    if problem is not None:
+        message = f"the Celery broker at {make_url(BROKER.replace('amqp://', 'amqp+x://', 1)).host} is unreachable ({problem})"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; under CI the scale-out test must run, not skip", pytrace=False)
+        pytest.skip(message)
+    return BROKER
+
+
+@pytest.fixture
+def dagster_home(pg_available, tmp_path):
+    """A DAGSTER_HOME whose instance stores runs and events in a scratch PostgreSQL database."""
+    database = f"lt_dagster_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    url = make_url(PG_URL)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "storage:\n  postgres:\n    postgres_db:\n"
+        f"      hostname: {url.host}\n      port: {url.port or 5432}\n      username: {url.username}\n"
+        f"      password: '{url.password or ''}'\n      db_name: {database}\n      scheme: postgresql+psycopg2\n"
+        "telemetry:\n  enabled: false\n"
+    )
+    try:
+        yield home
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _environment(home: Path, ledger_url: str, emulator_url: str, state_dir: Path, celery_config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LT_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(home),
+        LT_DEPLOYMENT="embedded",
+        LT_STATE_DIR=str(state_dir),
+        LT_LEDGER_URL=ledger_url,
+        LT_CLOB_HOST=emulator_url,
+        LT_DATA_API_HOST=f"{emulator_url}/data-api",
+        LT_GAMMA_HOST=f"{emulator_url}/gamma",
+        LT_FT_WALLETS_FILE=str(LOOSE_WALLETS),
+        LT_EXECUTOR="celery",
+        LT_CELERY_BROKER=BROKER,
+        LT_EXECUTION_SHARDS=str(SHARDS),
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONPATH=os.pathsep.join([str(celery_config), str(REPO), env.get("PYTHONPATH", "")]),
+    )
+    return env
+
+
+def _start_workers(env: dict[str, str], logs: Path) -> list[tuple[subprocess.Popen, Path]]:
+    workers = []
+    for name in WORKERS:
+        log = logs / f"{name}.log"
+        command = [
+            str(Path(sys.executable).parent / "celery"), "-A", "dagster_celery.app", "worker",
+            "-n", f"{name}@%h", "-Q", "dagster", "--concurrency", "1", "--prefetch-multiplier", "1",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+        ]
+        with log.open("w") as out:
+            workers.append((subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT), log))
+    deadline = time.monotonic() + 60
+    for process, log in workers:
+        while " ready." not in log.read_text():
+            assert process.poll() is None, f"celery worker exited: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, f"celery worker not ready: {log.read_text()[-2000:]}"
+            time.sleep(0.2)
+    return workers
+
+
+def _signal_count(engine, strategies: list[str]) -> int:
+    """Signals the strategies must execute: FT orders of their wallet made at or after their launch."""
+    with engine.connect() as connection:
+        return sum(
+            connection.execute(
+                select(func.count()).select_from(schema.ft_orders.join(
+                    schema.lt_strategies, schema.lt_strategies.c.ft_wallet_id == schema.ft_orders.c.wallet_id))
+                .where(schema.lt_strategies.c.strategy_id == strategy_id)
+                .where(schema.ft_orders.c.order_time >= schema.lt_strategies.c.launched_at)
+            ).scalar()
+            for strategy_id in strategies
+        )
+
+
+def test_sharded_runs_on_two_celery_workers_place_each_signal_once(broker, dagster_home, pg_url, tmp_path, monkeypatch):
+    # The workers run on wall-clock time; the emulator's clock trails it, so signals are minutes old, not stale.
+    started = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=12)
+    emulator = start_emulator(seed=11, start=started)
+    workers: list[tuple[subprocess.Popen, Path]] = []
+    try:
+        harness = make_harness(emulator, pg_url, tmp_path)
+        harness.execution_tick()
+        strategies = [
+            add_strategy(harness.engine, harness.clock.now(), user=user, strategy_id=f"LT_FT_TEST_FIXED_{user.upper()}",
+                         max_signal_age_seconds=3600, order_ttl_seconds=3600)
+            for user in USERS
+        ]
+        assert {shard_of(s, SHARDS) for s in strategies} == set(range(SHARDS)), "strategies in every shard"
+        for _ in range(3):
+            harness.execution_tick()
+
+        celery_config = tmp_path / "celery_config"
+        celery_config.mkdir()
+        (celery_config / "dagster_celery_config.py").write_text(f"broker_url = {BROKER!r}\nresult_backend = 'rpc://'\n")
+        env = _environment(dagster_home, pg_url, emulator.url, tmp_path / "state", celery_config)
+        workers = _start_workers(env, tmp_path)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+
+        def start(asset_names: list[str], tags: dict[str, str]) -> subprocess.Popen:
+            """One run in its own process, as the daemon starts runs (Dagster's logging is not made for
+            several runs in threads of one process)."""
+            command = [sys.executable, "-m", "lt_pipeline_tests.scale_out.launch_run", ",".join(asset_names)]
+            return subprocess.Popen(command + [f"{k}={v}" for k, v in tags.items()], env=env, cwd=REPO,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def finish(process: subprocess.Popen) -> str:
+            out, err = process.communicate(timeout=180)
+            assert process.returncode == 0, f"run failed: {out[-1000:]} {err[-3000:]}"
+            return out.split()[-1]
+
+        signals_run = finish(start(SIGNAL_ASSETS, {"lt/stage": "signals", "lt/shards": str(SHARDS)}))
+        # The two shard runs as execution_shards_sensor requests them, and a third run covering every
+        # strategy at the same moment: they race for the same signals.
+        requests = shard_requests(SHARDS, tags={"lt/signals_run": signals_run})
+        runs = [([key.to_user_string() for key in request.asset_selection], dict(request.tags)) for request in requests]
+        runs.append((["lt_orders"], {"lt/shard": "0/1"}))
+        processes = [start(*run) for run in runs]
+        run_ids = [finish(process) for process in processes]
+
+        with dg.DagsterInstance.get() as instance:
+            worker_of_step: dict[tuple[str, str], str] = {}
+            for run_id in [signals_run, *run_ids]:
+                assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+                for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+                    event = record.dagster_event
+                    metadata = event.engine_event_data.metadata if event.engine_event_data else {}
+                    if "Celery worker" in metadata:
+                        worker_of_step[(run_id, event.step_key)] = metadata["Celery worker"].value
+        used = {name.split("@")[0] for name in worker_of_step.values()}
+        assert used == set(WORKERS), f"steps ran on {used}"
+        assert {step for _, step in worker_of_step} >= {"lt_orders", "lt_fills", "ft_orders"}
+        for _, log in workers:
+            assert "execute_plan" in log.read_text() and "succeeded" in log.read_text()
+
+        with harness.engine.connect() as connection:
+            rows = connection.execute(select(schema.lt_orders)).all()
+            venue_rows = connection.execute(select(schema.orders)).all()
+        signals = _signal_count(harness.engine, strategies)
+        assert len(rows) == signals > 0
+        assert {row.strategy_id for row in rows} == set(strategies)
+        intents = [row for row in rows if row.order_id]
+        assert intents, "some signals were placed"
+        assert len({row.order_id for row in intents}) == len(intents)
+        assert emulator.venue.counters().get("orders_placed", 0) == len(intents)
+        assert all(emulator.venue.get_order(row.order_id) is not None for row in intents)
+        assert len(venue_rows) == len({row.lt_order_id for row in venue_rows})
+    finally:
+        for process, _ in workers:
+            process.terminate()
+        for process, _ in workers:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        emulator.stop(wait=False)
