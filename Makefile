@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The embedded stack (docs/running.md); e.g. `make run STATE=/tmp/lt RUN_ARGS="--port 3100 --web-port 3101"`.
 run: install
-	LT_STATE_DIR=$(STATE) $(BIN)/lt run
+	LT_STATE_DIR=$(STATE) $(BIN)/lt run $(RUN_ARGS)
 
 test: install
 	$(BIN)/python -m pytest

@@ -47,6 +47,25 @@ def embedded_dagster_home(state_dir: Path) -> Path:
     return home
 
 
+def fail_runs_left_in_flight(home: Path) -> list[str]:
+    """Mark as failed the runs a previous session of the embedded stack left queued or started (its
+    processes are gone: Ctrl-C, a crash, a reboot), so schedules that skip while a run is in flight
+    do not skip forever. Call it only while no daemon or webserver uses this instance."""
+    import dagster as dg
+
+    in_flight = [
+        dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+    ]
+    failed = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for record in instance.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
+            run = record.dagster_run
+            instance.report_run_failed(run, "the embedded stack stopped while this run was in flight (lt run)")
+            failed.append(f"{run.job_name} {run.run_id[:8]}")
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     from lt_pipeline.settings import load_settings
 

@@ -26,6 +26,9 @@ PRODUCTION_HOSTS = {
 }
 DEFAULT_EMULATOR_PORT = 8765
 DEFAULT_FT_WALLETS_FILE = Path(__file__).parent / "strategy" / "ft_wallets.yaml"
+STATE_FOLDER_NAME = ".lt_state"
+# The checkout the package runs from (an editable install): its .lt_state is the project's state.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SettingsError(ValueError):
@@ -56,6 +59,7 @@ class Settings:
     alert_max_rejection_rate: float = 0.2  # a strategy's share of venue rejections over the last day
     alert_max_p95_latency_seconds: float = 5.0  # signal to submit, p95 over the last day
     alert_urls: tuple[str, ...] = field(default=(), repr=False)  # notification URLs (may carry tokens)
+    state_dir_origin: str = "LT_STATE_DIR"  # how state_dir was found (see find_state_dir)
 
     @property
     def ledger_url_redacted(self) -> str:
@@ -64,6 +68,11 @@ class Settings:
     @property
     def is_embedded(self) -> bool:
         return self.deployment == EMBEDDED
+
+    @property
+    def state_dir_described(self) -> str:
+        """The state folder and how it was found, for messages: `/path (the project folder's .lt_state)`."""
+        return f"{self.state_dir} ({self.state_dir_origin})"
 
     def key_env_names(self, user_id: str) -> dict[str, str]:
         """The environment variable names that hold this user's secrets (never their values)."""
@@ -86,7 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
 
     deployment = _choice(env, "LT_DEPLOYMENT", EMBEDDED, (EMBEDDED, PRODUCTION))
-    state_dir = Path(env.get("LT_STATE_DIR") or ".lt_state").expanduser().absolute()
+    state_dir, state_dir_origin = find_state_dir(env)
     ledger_url = _ledger_url(env, state_dir)
     emulator_host = env.get("LT_EMULATOR_HOST") or "127.0.0.1"
     emulator_port = _int(env, "LT_EMULATOR_PORT", DEFAULT_EMULATOR_PORT, 1, 65535)
@@ -132,7 +141,61 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alert_max_rejection_rate=_fraction(env, "LT_ALERT_MAX_REJECTION_RATE", 0.2),
         alert_max_p95_latency_seconds=_seconds(env, "LT_ALERT_MAX_P95_LATENCY_SECONDS", 5.0),
         alert_urls=tuple(url.strip() for url in (env.get("LT_ALERT_URLS") or "").split(",") if url.strip()),
+        state_dir_origin=state_dir_origin,
     )
+
+
+def find_state_dir(env: Mapping[str, str], cwd: Path | None = None) -> tuple[Path, str]:
+    """The state folder and how it was found, so `lt` works from any folder:
+    LT_STATE_DIR when set; else the nearest .lt_state in the current folder or a parent (like git);
+    else the project checkout's .lt_state (created by `lt run`); else ./.lt_state."""
+    explicit = env.get("LT_STATE_DIR")
+    if explicit:
+        return Path(explicit).expanduser().absolute(), "LT_STATE_DIR"
+    cwd = (cwd or Path.cwd()).absolute()
+    for folder in (cwd, *cwd.parents):
+        if (folder / STATE_FOLDER_NAME).is_dir():
+            where = "the current folder" if folder == cwd else f"found above {cwd}"
+            return folder / STATE_FOLDER_NAME, f"{where}; LT_STATE_DIR unset"
+    if is_project_checkout(PROJECT_ROOT):
+        return PROJECT_ROOT / STATE_FOLDER_NAME, (
+            f"the project folder's; LT_STATE_DIR unset and no {STATE_FOLDER_NAME} in {cwd} or above"
+        )
+    return cwd / STATE_FOLDER_NAME, (
+        f"the current folder; LT_STATE_DIR unset, no {STATE_FOLDER_NAME} in {cwd} or above, and the package "
+        "is not run from a project checkout"
+    )
+
+
+def is_project_checkout(folder: Path) -> bool:
+    """True for the source tree of this project (pyproject.toml beside the lt_pipeline package)."""
+    return (folder / "pyproject.toml").is_file() and (folder / "lt_pipeline" / "settings.py").is_file()
+
+
+def missing_state_message(settings: Settings) -> str | None:
+    """For commands that read an existing ledger: None when the state folder holds one (or the ledger is
+    elsewhere), else one line saying where `lt` looked and how to create it."""
+    url = make_url(settings.ledger_url)
+    if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).exists():
+        return None
+    return (f"no ledger at {url.database}: the state folder is {settings.state_dir_described}; "
+            "start the stack with `make run` (or `lt run`) in the project folder, or set LT_STATE_DIR")
+
+
+def check_state_dir_writable(settings: Settings) -> None:
+    """Create the state folder if needed and prove it can be written; SettingsError in one line if not."""
+    state = settings.state_dir
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        probe = state / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SettingsError(
+            f"LT_STATE_DIR: cannot write the state folder {settings.state_dir_described}: {reason}; "
+            "point LT_STATE_DIR at a folder you can write"
+        ) from None
 
 
 def _fraction(env: Mapping[str, str], name: str, default: float) -> float:

@@ -144,7 +144,7 @@ def replace_days(duck, start: date, end: date, computed_at: datetime) -> dict[st
             ).fetchone()[0]
         duck.execute(f"DELETE FROM {STORE}.{FACTS} WHERE day BETWEEN ? AND ?", [start, end])
         duck.execute(f"INSERT INTO {STORE}.{FACTS} SELECT * FROM {FACTS} WHERE day BETWEEN ? AND ? "
-                     "ORDER BY day, strategy_id", [start, end])
+                     "ORDER BY day", [start, end])
         written[FACTS] = duck.execute(f"SELECT count(*) FROM {FACTS} WHERE day BETWEEN ? AND ?", [start, end]).fetchone()[0]
         duck.execute("COMMIT")
     except BaseException:
