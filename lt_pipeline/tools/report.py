@@ -69,7 +69,11 @@ class Session:
         if self._engine is None:
             from lt_pipeline.ledger import migrate
             from lt_pipeline.ledger.engine import make_engine
+            from lt_pipeline.settings import SettingsError, missing_state_message
 
+            missing = missing_state_message(self.settings)  # say where we looked, leave no empty ledger behind
+            if missing:
+                raise SettingsError(missing)
             engine = make_engine(self.settings.ledger_url)
             try:
                 migrate.require_up_to_date(engine)

@@ -144,3 +144,13 @@ def test_backfill_writes_the_analytics_and_waits_for_the_writer_lock(tiny, tmp_p
 
 def test_the_read_models_are_plain_python():
     assert offenders("operator", "dagster", "lt_pipeline.defs", "lt_pipeline.tools") == []
+
+
+def test_a_read_command_with_no_state_yet_says_where_it_looked_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    state = tmp_path / "elsewhere"
+    monkeypatch.delenv("LT_LEDGER_URL", raising=False)
+    monkeypatch.setenv("LT_STATE_DIR", str(state))
+    assert main(["strategy", "list"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith(f"lt: no ledger at {state / 'ledger.db'}")
+    assert "make run" in err and not state.exists()
