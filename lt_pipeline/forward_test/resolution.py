@@ -38,19 +38,30 @@ class SettlementReport:
     pnl: Decimal = Decimal(0)
 
 
+def _watched():
+    """The unresolved markets in which any FT or LT position is open (a query)."""
+    open_markets = select(ft_orders.c.condition_id).where(ft_orders.c.outcome == "OPEN").union(
+        select(lt_orders.c.condition_id).where(lt_orders.c.outcome == "OPEN")
+    )
+    return (select(markets.c.condition_id, markets.c.end_date)
+            .where(markets.c.resolution_status.is_(None))
+            .where(markets.c.condition_id.in_(open_markets)))
+
+
 def markets_to_watch(engine: Engine) -> list[str]:
     """Unresolved markets in which any FT or LT position is open."""
     with engine.connect() as connection:
-        open_markets = select(ft_orders.c.condition_id).where(ft_orders.c.outcome == "OPEN").union(
-            select(lt_orders.c.condition_id).where(lt_orders.c.outcome == "OPEN")
-        )
+        return list(connection.execute(_watched().order_by(markets.c.condition_id)).scalars())
+
+
+def ended_markets_to_watch(engine: Engine, now: datetime) -> list[tuple[str, datetime]]:
+    """Watched markets past their end date: (condition id, end date), the latest end first. The venue
+    resolves a market some time after it ends; until then each resolution run asks again."""
+    with engine.connect() as connection:
         rows = connection.execute(
-            select(markets.c.condition_id)
-            .where(markets.c.resolution_status.is_(None))
-            .where(markets.c.condition_id.in_(open_markets))
-            .order_by(markets.c.condition_id)
+            _watched().where(markets.c.end_date <= now).order_by(markets.c.end_date.desc(), markets.c.condition_id)
         )
-        return list(rows.scalars())
+        return [(condition_id, end_date) for condition_id, end_date in rows]
 
 
 def refresh_resolutions(engine: Engine, clob: ClobReader, clock: Clock) -> ResolutionReport:

@@ -138,6 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         "--sensor-path", action="store_true", help="measure signal-to-submit through the sensor and the Dagster daemon instead"
     )
     parser.add_argument("--minutes", type=float, default=3, help="with --sensor-path: how long to measure (default 3)")
+    parser.add_argument(
+        "--engine", action="store_true",
+        help="leader fill to our order acknowledged through `lt engine`, beside the sensor path, in real time "
+             "(its own options: lt bench execution --engine --help)",
+    )
+    given = sys.argv[1:] if argv is None else list(argv)
+    if "--engine" in given:  # the engine's bench parses the rest itself
+        from lt_pipeline.tools.bench_engine import main as engine_main
+
+        return engine_main([a for a in given if a != "--engine"])
     args = parser.parse_args(argv)
     if args.sensor_path:
         from lt_pipeline.tools.bench_sensor import main as sensor_main

@@ -163,6 +163,8 @@ DELEGATED = (
     ("drill", "faults", "lt_pipeline.tools.fault_drill", "live trading against each emulator fault profile, with counts"),
     (None, "run", "lt_pipeline.tools.stack", "the embedded stack: emulator, Dagster webserver and daemon, dashboard"),
     (None, "web", "lt_pipeline.tools.web_serve", "the web dashboard on loopback"),
+    (None, "engine", "lt_pipeline.tools.engine", "the live lane: detect tracked traders' trades and place the twins' orders"
+     " in-process, within a second"),
     (None, "demo", "lt_pipeline.tools.demo", "the headless demo on a simulated clock"),
     (None, "reset", "lt_pipeline.tools.reset", "start the embedded ledger, Dagster instance and emulator over from nothing"),
     (None, "dagster-home", "lt_pipeline.instance", "write the embedded Dagster instance and print its DAGSTER_HOME"),

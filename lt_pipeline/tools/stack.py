@@ -82,6 +82,19 @@ def web_command(host: str, port: int, dagster_url: str) -> list[str] | None:
     return [sys.executable, "-m", WEB_MODULE, "--host", host, "--port", str(port), "--dagster-url", dagster_url]
 
 
+ENGINE_MODULE = "lt_pipeline.tools.engine"  # `lt engine`: the live lane beside the daemon
+
+
+def engine_command(settings: Settings) -> list[str]:
+    """`lt engine` for the stack: on the embedded emulator it listens to the emulator's real-time channels
+    (polling stays its fallback); against real hosts it polls unless LT_FEED_URL says otherwise."""
+    command = [sys.executable, "-m", ENGINE_MODULE]
+    if settings.is_embedded:
+        base = f"ws://{settings.emulator_host}:{settings.emulator_port}"
+        command += ["--feed-url", f"{base}/", "--user-channel-url", f"{base}/ws/user"]
+    return command
+
+
 def workspace_file(settings: Settings) -> Path:
     shipped = PROJECT_ROOT / "workspace.yaml"
     if shipped.exists():
@@ -276,6 +289,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--web-port", type=int, default=3001, help="web dashboard port (default 3001)")
     parser.add_argument("--no-emulator", action="store_true", help="do not start the local emulator (a venue is already serving)")
     parser.add_argument("--no-seed", action="store_true", help="do not add the demo user and its live twins")
+    parser.add_argument("--no-engine", action="store_true",
+                        help="do not start `lt engine` (the schedule and the sensor still place, more slowly)")
     parser.add_argument(
         "--fresh-emulator", action="store_true",
         help="discard the emulator's saved state and start it anew; the ledger keeps its records, which the new venue "
@@ -357,7 +372,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as error:  # noqa: BLE001 - the stack still starts; run monitoring catches up with them
         say(f"WARNING: could not check the Dagster instance for runs left in flight: {error}")
     logs = settings.state_dir / LOGS
-    rotate_logs(logs, ["emulator", "daemon", "webserver", "web"])
+    rotate_logs(logs, ["emulator", "daemon", "webserver", "web", "engine"])
     env = {**os.environ, "DAGSTER_HOME": str(home), "LT_STATE_DIR": str(settings.state_dir)}
     env.setdefault("NO_PROXY", "127.0.0.1,localhost")
     env["PYTHONUNBUFFERED"] = "1"
@@ -373,6 +388,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             stack.wait_until_up(emulator, f"{settings.clob_host}/ok", 120)
             say(f"started the emulator (local Polymarket) on {settings.clob_host}")
         stack.start("daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace])
+        if not args.no_engine:  # not essential: without it the sensor and the schedule place, more slowly
+            stack.start("engine", engine_command(settings), essential=False)
         webserver = stack.start(
             "webserver", [str(bin_dir / "dagster-webserver"), "-h", args.host, "-p", str(args.port), "-w", workspace]
         )
@@ -491,7 +508,7 @@ def _banner(settings: Settings, ui_url: str, dashboard: str | None, logs: Path, 
         + ("   live twins against paper" if dashboard else ""))
     if settings.is_embedded:
         say(f"  emulator    {settings.clob_host}   the local Polymarket (state in {emulator_state_dir(settings)})")
-    say(f"  logs        {logs}/{{emulator,daemon,webserver,web}}.log")
+    say(f"  logs        {logs}/{{emulator,daemon,webserver,web,engine}}.log")
     if stopped:
         say(f"WARNING: stopped in this instance (turn them on in the UI's Automation page): {', '.join(stopped)}")
     say("First paper orders, live orders and fills usually show within 2-4 minutes; positions settle as markets "

@@ -45,6 +45,16 @@ def processes_of(state: Path) -> list[int]:
     return found
 
 
+def _heartbeat(engine) -> str | None:
+    from sqlalchemy import select
+
+    from lt_pipeline.engine.lane import HEARTBEAT_CURSOR
+    from lt_pipeline.ledger.schema import pipeline_cursors
+
+    with engine.connect() as connection:
+        return connection.execute(select(pipeline_cursors.c.value).where(pipeline_cursors.c.name == HEARTBEAT_CURSOR)).scalar()
+
+
 def test_lt_run_starts_the_stack_with_automation_on_and_twins_seeded_and_ctrl_c_leaves_nothing(tmp_path):
     state = tmp_path / "state"
     ui_port, web_port = free_port(), free_port()
@@ -85,6 +95,11 @@ def test_lt_run_starts_the_stack_with_automation_on_and_twins_seeded_and_ctrl_c_
 
         engine = make_engine(f"sqlite:///{state / 'ledger.db'}")
         twins = list_strategies(engine, user_id="demo")
+        # `lt engine` runs beside the daemon: its heartbeat reaches the ledger
+        deadline = time.monotonic() + 60
+        while not _heartbeat(engine):
+            assert time.monotonic() < deadline, f"no heartbeat from lt engine within 60 s: {(state / 'logs' / 'engine.log').read_text()[-2000:]}"
+            time.sleep(1)
         engine.dispose()
         assert [t.ft_wallet_id for t in twins] == sorted(SEED_WALLETS)
         assert all(t.launched_at is not None for t in twins)

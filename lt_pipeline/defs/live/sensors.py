@@ -9,11 +9,20 @@ import dagster as dg
 
 from lt_pipeline.defs import jobs
 from lt_pipeline.defs.resources import ClockResource, LedgerResource, VenueResource
-from lt_pipeline.defs.scale_out import SHARDS_TAG, SIGNALS_STAGE, STAGE_TAG, load_scale_out, shard_requests, tick_request
+from lt_pipeline.defs.scale_out import (
+    SHARDS_TAG,
+    SIGNALS_STAGE,
+    STAGE_TAG,
+    load_scale_out,
+    shard_requests,
+    tick_request,
+)
+from lt_pipeline.forward_test.resolution import ended_markets_to_watch
 from lt_pipeline.ingest.detection import PollPlan, detect, seen_until
 from lt_pipeline.ingest.source_trades import active_traders
 
 INTERVAL_SECONDS = 5
+MARKET_END_INTERVAL_SECONDS = 30
 
 
 @dg.sensor(
@@ -64,3 +73,21 @@ def execution_shards_sensor(context: dg.RunStatusSensorContext):
     # The count the signals run was started with, so a change of setting never splits one tick two ways.
     count = int(run.tags.get(SHARDS_TAG, "1"))
     return shard_requests(count, run_key_prefix=run.run_id, tags={"lt/signals_run": run.run_id})
+
+
+@dg.sensor(
+    job=jobs.resolution_job,
+    minimum_interval_seconds=MARKET_END_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts the resolution job soon after a market with open FT or LT positions passes its end date, "
+    "instead of waiting for the 10-minute schedule (run key = the newest end date and how many such markets wait).",
+)
+def markets_ended_sensor(context: dg.SensorEvaluationContext, ledger: LedgerResource, clock: ClockResource):
+    ended = ended_markets_to_watch(ledger.engine, clock.now())
+    if not ended:
+        return dg.SkipReason("no market with open positions has ended unresolved")
+    if jobs.run_in_flight(context.instance, jobs.resolution_job.name):
+        return dg.SkipReason("a resolution run is in flight")
+    newest = ended[0][1]
+    # One run per new ending; markets the venue has not resolved yet wait for the schedule or the next ending.
+    return dg.RunRequest(run_key=f"ended-{newest.isoformat()}|{len(ended)}", tags={"lt/trigger": "market_ended"})
