@@ -74,6 +74,8 @@ def test_asset_job_schedule_sensor_and_check_names_are_pinned(definitions):
     every_10 = definitions.resolve_schedule_def("resolution_every_10_minutes")
     assert (every_2.cron_schedule, every_10.cron_schedule) == ("*/2 * * * *", "*/10 * * * *")
     assert every_2.default_status == every_10.default_status == dg.DefaultScheduleStatus.RUNNING
+    ended = definitions.resolve_sensor_def("markets_ended_sensor")
+    assert ended.default_status == dg.DefaultSensorStatus.RUNNING and ended.job_name == "resolution_job"
     sensor = definitions.resolve_sensor_def("new_signals_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING and sensor.minimum_interval_seconds == 5
     checks = {key.name for check in definitions.asset_checks for key in check.check_keys}

@@ -22,7 +22,7 @@ from lt_pipeline.tools.stack import web_command
 from lt_pipeline.tools.stack_watch import DagsterUI
 
 STARTUP_TIMEOUT_S = 300
-EXPECTED_RUNNING = {"execution_every_2_minutes", "resolution_every_10_minutes", "new_signals_sensor"}
+EXPECTED_RUNNING = {"execution_every_2_minutes", "resolution_every_10_minutes", "new_signals_sensor", "markets_ended_sensor"}
 
 
 def free_port() -> int:
