@@ -123,6 +123,9 @@ class LiveLane:
         self.ticks = 0
         self.placed = 0
         self._heartbeat_at: datetime | None = None
+        # trader -> the start of a gap not read yet: kept until a read succeeds, so that the feed's trades
+        # alone never move the trader's cursor past a gap (the venue does not replay one)
+        self._backfills: dict[str, datetime] = {}
         self._traders = TrackedTraders(ledger, clock)
         self._venue = VenueGuard(ledger, emulator_admin_url)
 
@@ -142,11 +145,19 @@ class LiveLane:
             given.setdefault(sighting.trader, []).extend(sighting.trades)
             if sighting.since is not None:
                 since[sighting.trader] = min(sighting.since, since.get(sighting.trader, sighting.since))
+        for trader, start in since.items():
+            self._backfills[trader] = min(start, self._backfills.get(trader, start))
+        for trader, start in self._backfills.items():  # a failed backfill is read again, from the gap's start
+            since[trader] = start
+            given.setdefault(trader, [])
         traders = sorted(given)
         report.traders = len(traders)
         if traders:
             report.ingest = ingest_source_trades(self.ledger, GivenTrades(self.data_api, given, since), self.gamma,
                                                  self.clock, traders=traders)
+            for trader in list(self._backfills):
+                if trader not in report.ingest.failed_traders:
+                    del self._backfills[trader]
         report.signals = create_ft_orders(self.ledger, self.clock)
         lost = self._venue.lost(report.started_at)
         if lost:  # as the lt_orders asset: nothing is placed on a venue that lost the ledger's orders

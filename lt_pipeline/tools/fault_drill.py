@@ -8,6 +8,9 @@ the faults off. The ledger is then audited against
 the emulator's records (docs/architecture.md, invariants 1 and 2): venue orders with no intent behind them (a
 signal placed twice), venue fills missing from the ledger, filled sizes and states that differ, orders
 still in flight. Prints one row per profile, then one JSON line.
+
+With `--engine`, the same world and audit with the live engine placing the orders instead of the job
+(`fault_drill_engine.py`).
 """
 
 from __future__ import annotations
@@ -19,22 +22,23 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 
-from lt_pipeline.model.orders import OrderState
 from lt_pipeline.ledger.schema import fills, lt_orders, orders
+from lt_pipeline.model.orders import OrderState
 
 log = logging.getLogger(__name__)
 
 DRILL_PROFILES = ("flaky", "lossy", "throttled", "slow", "chaos")
-DRILL_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+DRILL_START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 TICK = timedelta(minutes=2)
 # Each user has its own wallet and trading connection, so each tick posts one batch of orders per user.
 DRILL_USERS = ("drill_a", "drill_b", "drill_c", "drill_d")
@@ -211,27 +215,65 @@ class ProfileFigures:
         self.still_unknown += still_unknown
 
 
-def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> ProfileFigures:
-    """One session: launched twins of a loose paper wallet (one per drill user), `ticks` execution runs under `profile`,
-    then a fault-free fills refresh and reconciliation, and the audit."""
+@dataclass
+class DrillSession:
+    """One profile's world: an in-thread emulator on a simulated clock, a fresh SQLite ledger, the paper
+    side read once without faults, and one launched twin of the drill wallet per drill user. `run`
+    materializes assets as the execution job does (its failures are returned, not raised)."""
+
+    profile: str
+    seed: int
+    clock: Any
+    emulator: Any
+    settings: Any
+    engine: Engine
+    run: Any
+
+    def set_faults(self, tick: int) -> None:
+        """The profile on, with the seed the drill uses for this tick."""
+        self.emulator.faults.set_profile(self.profile, seed=self.seed * 1000 + tick)
+
+    def fault_counts(self) -> dict[str, int]:
+        import httpx
+
+        counters = httpx.get(f"{self.emulator.url}/admin/counters", timeout=10).json()["faults"]
+        return {k: v for k, v in counters.items() if k != "profile"}
+
+    def settle_and_audit(self, figures: ProfileFigures) -> VenueAudit:
+        """With the faults off, a minute later: the venue sync (what is still in flight is found or given
+        up, every fill read), then the audit against the venue."""
+        from lt_pipeline.execution.credentials import TraderPool
+        from lt_pipeline.execution.venue_sync import sync_venue
+
+        self.emulator.faults.clear()
+        self.clock.advance(timedelta(minutes=1))
+        pool = TraderPool(replace(self.settings, deployment="embedded"), engine=self.engine)
+        final = sync_venue(self.engine, pool.trader, self.clock)
+        figures.add_reconciliation(final.reconciled, final.never_arrived, final.still_unknown)
+        figures.audit = audit_ledger(self.engine, self.emulator.venue, [pool.trader(user).funder for user in DRILL_USERS])
+        return figures.audit
+
+
+@contextmanager
+def drill_session(profile: str, *, seed: int, workdir: Path) -> Iterator[DrillSession]:
+    """Set up one profile's world (see `DrillSession`); stopped and disposed on exit."""
     import dagster as dg
-    import httpx
     import yaml
 
     from lt_pipeline.clock import SimulatedClock, register_clock
-    from lt_pipeline.defs.jobs import FT_EXECUTION_ASSETS, LIVE_EXECUTION_ASSETS
-    from lt_pipeline.defs.resources import ClockResource, StrategyConfigResource, build_resources
+    from lt_pipeline.defs.jobs import FT_EXECUTION_ASSETS
+    from lt_pipeline.defs.resources import (
+        ClockResource,
+        StrategyConfigResource,
+        build_resources,
+    )
     from lt_pipeline.emulator.serve import start_in_thread
     from lt_pipeline.emulator.venue import Venue
-    from lt_pipeline.execution.credentials import TraderPool
-    from lt_pipeline.execution.venue_sync import sync_venue
     from lt_pipeline.execution.strategies import create_strategy, ensure_user, launch
     from lt_pipeline.ledger import migrate
     from lt_pipeline.ledger.engine import make_engine
     from lt_pipeline.settings import load_settings
 
-    started = time.perf_counter()
-    figures = ProfileFigures(profile)
     clock = SimulatedClock(DRILL_START)
     emulator = start_in_thread(Venue(clock, seed=seed, faucet=Decimal(5000)), clock=clock, key_seed=seed)
     engine = None
@@ -265,15 +307,31 @@ def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> Prof
         for user in DRILL_USERS:
             ensure_user(engine, user, f"Fault drill {user}", now=clock.now())
             launch(engine, create_strategy(engine, user, DRILL_WALLET["wallet_id"], DRILL_LIMITS, clock.now()), clock.now())
+        yield DrillSession(profile, seed, clock, emulator, settings, engine, run)
+    finally:
+        emulator.stop(wait=False)
+        if engine is not None:
+            engine.dispose()
+        if instance is not None:  # its in-memory SQLite storage, closed here rather than by the GC elsewhere
+            instance.dispose()
 
+
+def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> ProfileFigures:
+    """One session: launched twins of a loose paper wallet (one per drill user), `ticks` execution runs under `profile`,
+    then a fault-free fills refresh and reconciliation, and the audit."""
+    from lt_pipeline.defs.jobs import FT_EXECUTION_ASSETS, LIVE_EXECUTION_ASSETS
+
+    started = time.perf_counter()
+    figures = ProfileFigures(profile)
+    with drill_session(profile, seed=seed, workdir=workdir) as session:
         for tick in range(ticks):
-            clock.advance(TICK)
+            session.clock.advance(TICK)
             # The paper side reads the venue fault-free: the drill is about placing, filling and
             # reconciling live orders, and a slow or throttled ingest only costs wall time.
-            paper = run(FT_EXECUTION_ASSETS)
-            emulator.faults.set_profile(profile, seed=seed * 1000 + tick)
-            result = run(LIVE_EXECUTION_ASSETS)
-            emulator.faults.clear()
+            paper = session.run(FT_EXECUTION_ASSETS)
+            session.set_faults(tick)
+            result = session.run(LIVE_EXECUTION_ASSETS)
+            session.emulator.faults.clear()
             figures.failed_runs += (0 if paper.success else 1) + (0 if result.success else 1)
             orders_meta = _metadata(result, "lt_orders")
             fills_meta = _metadata(result, "lt_fills")
@@ -283,21 +341,9 @@ def drill_profile(profile: str, *, ticks: int, seed: int, workdir: Path) -> Prof
                 figures.add_reconciliation(
                     int(fills_meta["reconciled"]), int(fills_meta["never_arrived"]), int(fills_meta["still_unknown"])
                 )
-        figures.faults = {k: v for k, v in httpx.get(f"{emulator.url}/admin/counters", timeout=10).json()["faults"].items()
-                          if k != "profile"}
-
+        figures.faults = session.fault_counts()
         # Settle with the faults off: what is still in flight is found or given up, and every fill read.
-        clock.advance(timedelta(minutes=1))
-        pool = TraderPool(replace(settings, deployment="embedded"), engine=engine)
-        final = sync_venue(engine, pool.trader, clock)
-        figures.add_reconciliation(final.reconciled, final.never_arrived, final.still_unknown)
-        figures.audit = audit_ledger(engine, emulator.venue, [pool.trader(user).funder for user in DRILL_USERS])
-    finally:
-        emulator.stop(wait=False)
-        if engine is not None:
-            engine.dispose()
-        if instance is not None:  # its in-memory SQLite storage, closed here rather than by the GC elsewhere
-            instance.dispose()
+        session.settle_and_audit(figures)
     figures.seconds = round(time.perf_counter() - started, 2)
     return figures
 
@@ -376,7 +422,14 @@ def as_json(results: Iterable[ProfileFigures], *, ticks: int, seed: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lt drill faults", description=__doc__)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--engine" in argv:  # the live engine instead of the execution job (fault_drill_engine.py)
+        from lt_pipeline.tools import fault_drill_engine
+
+        return fault_drill_engine.main(argv)
+    parser = argparse.ArgumentParser(prog="lt drill faults", description=__doc__,
+                                     epilog="--engine: drill the live engine (`lt engine`) instead; "
+                                            "see `lt drill faults --engine --help`")
     parser.add_argument("--ticks", type=int, default=4, help="execution runs per profile, 2 simulated minutes apart (default 4)")
     parser.add_argument("--seed", type=int, default=7, help="emulator and fault seed (default 7)")
     parser.add_argument("--profiles", default=",".join(DRILL_PROFILES),
