@@ -14,9 +14,10 @@ COALESCE(column, '') and the staging view turns '' back into NULL.
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import date, timedelta
@@ -207,14 +208,15 @@ def _read_sqlite(url: str, start: date | None, end: date | None) -> dict[str, pa
     """The read in a child process. The ADBC driver carries its own SQLite library, and two SQLite
     libraries in one process release each other's POSIX locks on the ledger file: after a read in the
     process that also writes the ledger (a Dagster run holding the ledger resource), the next write fails
-    with "disk I/O error". The child (forked from a forkserver that has this module loaded) writes Arrow
-    IPC files to memory-backed storage; they are mapped here without a copy."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    with "disk I/O error". The child (`python -m` this module: it depends on nothing of the caller's
+    main module) writes Arrow IPC files to memory-backed storage; they are mapped here without a copy."""
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="lt-ledger-read-", dir=shm if shm.is_dir() else None) as folder:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            pool.submit(_write_sqlite_read, url, start, end, folder).result()
+        days = [day.isoformat() if day else "" for day in (start, end)]
+        done = subprocess.run([sys.executable, "-m", __name__, url, *days, folder], capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise RuntimeError(f"reading the SQLite ledger: {last}")
         # A mapped file stays readable after the folder is removed (the mapping holds it).
         return {t.view: pa.ipc.open_file(pa.memory_map(str(Path(folder) / t.view))).read_all() for t in TABLES}
 
@@ -269,3 +271,9 @@ def stage(duck, tables: dict[str, pa.Table], dialect: str) -> dict[str, int]:
         duck.execute(f"CREATE OR REPLACE TEMP VIEW {table.view} AS SELECT {select} FROM arrow_{table.view} AS raw")
         rows[table.view] = arrow.num_rows
     return rows
+
+
+if __name__ == "__main__":  # the SQLite read's child: URL START END FOLDER (days ISO or empty)
+    _url, _start, _end, _folder = sys.argv[1:5]
+    _write_sqlite_read(_url, date.fromisoformat(_start) if _start else None,
+                       date.fromisoformat(_end) if _end else None, _folder)
