@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 
 from lt_pipeline.clock import Clock
 from lt_pipeline.forward_test.wallets import active_wallets
@@ -24,13 +24,13 @@ from lt_pipeline.ledger.schema import (
     source_trades,
     tracked_traders,
 )
-from lt_pipeline.ledger.writes import insert_missing, read_cursor, write_cursor
+from lt_pipeline.ledger.writes import insert_missing
 from lt_pipeline.strategy.evaluate import accepted_order, evaluate
 from lt_pipeline.strategy.trader_quality import trader_stats
 
 log = logging.getLogger(__name__)
 
-CURSOR = "ft_orders.ingested_at"
+CLAIM_CHUNK = 5000  # trade ids per claiming UPDATE (SQLite binds at most 32766 parameters)
 MARKET_GRACE = timedelta(minutes=10)
 FT_ORDER_NAMESPACE = uuid.UUID("6f1c1d2e-9a53-4c38-9a43-0d3f5f2d7a10")
 
@@ -57,23 +57,24 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
     now = clock.now()
     with engine.begin() as connection:
         wallets = active_wallets(connection)
-        cursor = read_cursor(connection, CURSOR)
-        since = datetime.fromisoformat(cursor) if cursor else None
-        trades = _pending_trades(connection, since)
+        trades = _pending_trades(connection)
         if trades.empty or not wallets:
             return report
-        # A trade whose market is not loaded yet waits for a later tick (its ingested_at stays ahead
-        # of the cursor); the cursor only moves past trades that were actually decided.
+        # A trade whose market is not loaded yet waits for a later tick: it stays undecided (NULL).
         unknown = trades[~trades["market_known"]]
         # A market the venue never describes cannot be judged: after a grace it is reported and let go.
         given_up = unknown[unknown["ingested_at"] <= pd.Timestamp(now - MARKET_GRACE)]
-        report.unknown_market = _report_unknown_markets(connection, given_up, now)
         waiting = unknown.drop(given_up.index)
         report.waiting_for_market = len(waiting)
-        # The cursor reads "ingested after"; it stops just before the first trade still waiting.
-        new_cursor = (
-            waiting["ingested_at"].min() - pd.Timedelta(microseconds=1) if not waiting.empty else trades["ingested_at"].max()
-        )
+        # Decide only the trades this writer claims: another writer deciding the same trades at this
+        # moment keeps the ones it claimed first, so each trade is decided (and counted) once.
+        decidable = trades.drop(waiting.index)
+        claimed = _claim(connection, decidable["source_trade_id"].tolist(), now)
+        trades = decidable[decidable["source_trade_id"].isin(claimed)]
+        if trades.empty:
+            return report
+        given_up = trades[~trades["market_known"]]
+        report.unknown_market = _report_unknown_markets(connection, given_up, now)
         known = trades[trades["market_known"]]
         # A trade made before we tracked its trader is history (it feeds trader quality), and one in a
         # market already closed cannot be copied: neither is a signal.
@@ -83,7 +84,6 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
         report.market_closed = int(closed.sum())
         ready = known[~history & ~closed]
         if ready.empty:
-            write_cursor(connection, CURSOR, pd.Timestamp(new_cursor).to_pydatetime().isoformat(), now)
             return report
         stats = trader_stats(trader_history(connection, ready["trader_address"].unique().tolist()))
         configs = [wallet for wallet, _ in wallets]
@@ -122,8 +122,29 @@ def create_ft_orders(engine: Engine, clock: Clock) -> SignalReport:
             )
             report.orders_by_wallet[order.wallet_id] = report.orders_by_wallet.get(order.wallet_id, 0) + 1
         report.orders_created = insert_missing(connection, ft_orders, rows, ["wallet_id", "source_trade_id"])
-        write_cursor(connection, CURSOR, pd.Timestamp(new_cursor).to_pydatetime().isoformat(), now)
     return report
+
+
+def _claim(connection: Connection, trade_ids: list[str], now: datetime) -> set[str]:
+    """Mark these trades decided (ft_evaluated_at = now) in this transaction and return the ones this
+    call marked: not those another writer already marked, nor, on PostgreSQL, those another writer is
+    marking right now (row-locked; SKIP LOCKED, so neither waits on the other and they cannot deadlock).
+    If this transaction rolls back, the marks go with its FT orders and the trades are read again.
+    On SQLite the UPDATE is the transaction's first write, so it waits for another writer to commit and
+    then sees its marks."""
+    claimed: set[str] = set()
+    pending = source_trades.c.ft_evaluated_at.is_(None)
+    for start in range(0, len(trade_ids), CLAIM_CHUNK):
+        chunk = source_trades.c.source_trade_id.in_(trade_ids[start : start + CLAIM_CHUNK])
+        if connection.dialect.name == "postgresql":
+            # FOR NO KEY UPDATE: does not wait on the key-share locks that inserting FT orders takes.
+            free = select(source_trades.c.source_trade_id).where(chunk, pending).with_for_update(key_share=True, skip_locked=True)
+            chunk = source_trades.c.source_trade_id.in_(free.scalar_subquery())
+        statement = (
+            update(source_trades).where(chunk, pending).values(ft_evaluated_at=now).returning(source_trades.c.source_trade_id)
+        )
+        claimed.update(connection.execute(statement).scalars())
+    return claimed
 
 
 def _report_unknown_markets(connection: Connection, trades: pd.DataFrame, now: datetime) -> int:
@@ -140,8 +161,9 @@ def _report_unknown_markets(connection: Connection, trades: pd.DataFrame, now: d
     return insert_missing(connection, source_trade_rejections, rows, ["raw_hash"])
 
 
-def _pending_trades(connection: Connection, since: datetime | None) -> pd.DataFrame:
-    return trade_frame(connection, source_trades.c.ingested_at > since if since is not None else None)
+def _pending_trades(connection: Connection) -> pd.DataFrame:
+    """The trades not decided yet (read through the partial index on ft_evaluated_at IS NULL)."""
+    return trade_frame(connection, source_trades.c.ft_evaluated_at.is_(None))
 
 
 def trade_frame(connection: Connection, condition=None) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from lt_pipeline.ledger.types import ExactDecimal, UtcDateTime
@@ -157,11 +158,22 @@ source_trades = Table(
     Column("transaction_hash", String(80)),
     Column("title", Text),
     Column("ingested_at", UtcDateTime, nullable=False),
+    # When the FT step decided this trade (orders made, rejected by every wallet, history, closed market,
+    # or given up on an unknown market); NULL while it is still to be decided. The FT step reads the NULL
+    # rows, so a trade committed late by one writer is still found by the next read of any writer.
+    Column("ft_evaluated_at", UtcDateTime),
     _price("price"),
     _non_negative("size"),
     _non_negative("notional_usd"),
     CheckConstraint(_in("side", SIDES), name="side_known"),
     Index("ix_source_trades_ingested_at", "ingested_at"),
+    # Only the trades still to be decided: a handful, however long the table grows.
+    Index(
+        "ix_source_trades_ft_pending",
+        "ingested_at",
+        sqlite_where=text("ft_evaluated_at IS NULL"),
+        postgresql_where=text("ft_evaluated_at IS NULL"),
+    ),
     Index("ix_source_trades_trader_traded", "trader_address", "traded_at"),
 )
 

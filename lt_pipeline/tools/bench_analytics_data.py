@@ -108,7 +108,8 @@ FROM g;
 
 BIG_TABLES = {
     "source_trades": """SELECT lpad(CAST(i AS VARCHAR), 64, '0') AS source_trade_id, trader AS trader_address, condition_id, token_id, side, price,
-        shares AS size, size AS notional_usd, signal_at AS traded_at, signal_at AS ingested_at FROM gv""",
+        shares AS size, size AS notional_usd, signal_at AS traded_at, signal_at AS ingested_at,
+        signal_at AS ft_evaluated_at FROM gv""",
     "ft_orders": """SELECT uid(1, i) AS order_id, wallet_id, lpad(CAST(i AS VARCHAR), 64, '0') AS source_trade_id, trader AS trader_address,
         condition_id, token_id, side, price AS entry_price, size, shares, 'fixed_usd' AS sizing_method,
         CAST(1 AS INTEGER) AS config_version, signal_at AS source_traded_at, signal_at AS order_time,
