@@ -57,8 +57,8 @@ def _in(values: tuple[str, ...]) -> str:
 
 _LT_EXACT = " AND ".join(
     f"COALESCE(l.{c}_exact, TRUE)"
-    for c in ("intended_shares", "executed_shares", "executed_price", "executed_size", "fees_usd", "pnl", "mid_price")
-)
+    for c in ("intended_shares", "executed_shares", "executed_price", "executed_size", "fees_usd", "pnl")
+) + " AND COALESCE(q.mid_price_exact, TRUE)"
 
 FACTS_TEMPLATE = f"""
 CREATE OR REPLACE TEMP TABLE signal_facts AS
@@ -80,13 +80,14 @@ WITH base AS (
         trim(split_part(l.decision_reason, ':', 1)) AS reason,
         l.intended_shares AS live_shares, COALESCE(l.executed_shares, 0) AS q, l.executed_price,
         COALESCE(l.executed_size, 0) AS executed_size, COALESCE(l.fees_usd, 0) AS fees_usd,
-        COALESCE(l.mid_price, f.entry_price) AS arrival_mid,
+        COALESCE(q.mid_price, f.entry_price) AS arrival_mid,
         l.execution_latency_ms, l.fill_latency_ms,
         f.entry_price_exact AND f.size_exact AND f.shares_exact AND f.pnl_exact
             AND COALESCE(t.payout_exact, TRUE) AND {_LT_EXACT} AS exact
     FROM st_strategies s
     JOIN st_ft f ON f.wallet_id = s.ft_wallet_id AND f.order_time >= s.launched_at
     LEFT JOIN st_lt l ON l.ft_order_id = f.order_id AND l.strategy_id = s.strategy_id
+    LEFT JOIN st_quality q ON q.lt_order_id = l.lt_order_id
     LEFT JOIN st_tokens t ON t.token_id = f.token_id
     LEFT JOIN st_markets m ON m.condition_id = t.condition_id
     WHERE s.launched_at IS NOT NULL

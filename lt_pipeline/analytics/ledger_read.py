@@ -89,18 +89,22 @@ TABLES: tuple[LedgerTable, ...] = (
     ),
     LedgerTable(
         "st_lt",
-        "lt_orders l LEFT JOIN lt_execution_quality q ON q.lt_order_id = l.lt_order_id",
+        "lt_orders l",
         _cols(
-            "strategy_id=l.strategy_id", "ft_order_id=l.ft_order_id", "signal_at=l.signal_at:timestamp",
+            "lt_order_id=l.lt_order_id", "strategy_id=l.strategy_id", "ft_order_id=l.ft_order_id",
+            "signal_at=l.signal_at:timestamp",
             "intended_shares=l.intended_shares:shares?", "executed_shares=l.executed_shares:shares",
             "executed_price=l.executed_price:price?", "executed_size=l.executed_size:money",
             "fees_usd=l.fees_usd:money", "status=l.status",
             "decision_reason=CASE WHEN l.status = 'SKIPPED' THEN l.decision_reason END?",
             "outcome=l.outcome", "pnl=l.pnl:money?", "execution_latency_ms=l.execution_latency_ms:int?",
-            "fill_latency_ms=l.fill_latency_ms:int?", "mid_price=q.mid_price:price?",
+            "fill_latency_ms=l.fill_latency_ms:int?",
         ),
         day_column="l.signal_at",
     ),
+    # The mid at the signal, joined in DuckDB: joined in SQLite, one index lookup per LT order took longer
+    # than reading both tables (1M orders: 3.3 s against 2.1 s + 0.2 s).
+    LedgerTable("st_quality", "lt_execution_quality", _cols("lt_order_id", "mid_price:price?")),
     LedgerTable("st_markets", "markets", _cols("condition_id", "category")),
     LedgerTable("st_tokens", "market_tokens", _cols("token_id", "condition_id", "payout:price?")),
 )

@@ -202,6 +202,7 @@ def _strategy_tables(strategy: dict) -> list[ledger_read.LedgerTable]:
         "st_strategies": f"strategy_id = {sid}",
         "st_ft": f"wallet_id = {wallet}",
         "st_lt": f"l.strategy_id = {sid}",
+        "st_quality": f"lt_order_id IN (SELECT lt_order_id FROM lt_orders WHERE strategy_id = {sid})",
         "st_tokens": f"token_id IN (SELECT token_id {of_wallet})",
         "st_markets": f"condition_id IN (SELECT condition_id {of_wallet})",
     }
