@@ -32,10 +32,11 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import auth, render
+from .admin import _body as _admin_body
 from .admin import _loopback_only
 from .settlement import TERMINAL_STATUSES
 from .types import OrderRecord, TradeRecord
-from .wire import BadRequest, Handler, WireContext, read_json
+from .wire import BadRequest, Handler, WireContext
 
 log = logging.getLogger(__name__)
 
@@ -542,16 +543,6 @@ class RealtimeHub:
 
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
-
-
-async def _admin_body(request: Request) -> dict[str, Any]:
-    _loopback_only(request)
-    body = await read_json(request, "invalid admin body: expected a JSON object")
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest("invalid admin body: expected a JSON object")
-    return body
 
 
 def _channels(body: dict[str, Any]) -> list[str]:

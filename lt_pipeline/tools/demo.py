@@ -21,6 +21,7 @@ from lt_pipeline.forward_test.summary import format_summary, ft_summary
 from lt_pipeline.ledger import migrate
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.settings import Settings, load_settings
+from lt_pipeline.tools.seed_world import TWIN_SETTINGS  # the stack's seeded twins and the demo's: one set
 
 DEMO_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 CLOCK_NAME = "lt-demo"
@@ -66,16 +67,6 @@ def start_demo(settings: Settings, seed: int, *, start: datetime = DEMO_START, f
 
 
 TWINS = 4
-TWIN_SETTINGS = {
-    "starting_capital": "500",
-    "slippage_tolerance_pct": "3",
-    "order_type": "GTC",
-    "min_order_size_usd": "1",
-    "max_order_size_usd": "25",
-    "max_position_size_usd": "75",
-    "max_total_exposure_usd": "300",
-    "order_ttl_seconds": 300,
-}
 
 
 def launch_twins(demo: DemoRun, count: int = TWINS, out=sys.stdout) -> list[str]:

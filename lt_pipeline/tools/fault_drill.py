@@ -421,6 +421,21 @@ def as_json(results: Iterable[ProfileFigures], *, ticks: int, seed: int) -> str:
     return json.dumps({"ticks": ticks, "seed": seed, "clean": clean, "profiles": profiles}, sort_keys=True)
 
 
+def checked_profiles(prog: str, profiles_text: str, ticks: int) -> list[str] | None:
+    """The fault profiles named by --profiles, or None after one line on stderr naming what was wrong
+    (an unknown or empty profile list, fewer than one tick)."""
+    from lt_pipeline.emulator.faults import PROFILES
+
+    profiles = [name.strip() for name in profiles_text.split(",") if name.strip()]
+    if not profiles or any(name not in PROFILES for name in profiles):
+        print(f"{prog}: --profiles: expected some of {', '.join(PROFILES)}, got {profiles_text!r}", file=sys.stderr)
+        return None
+    if ticks < 1:
+        print(f"{prog}: --ticks: expected at least 1, got {ticks}", file=sys.stderr)
+        return None
+    return profiles
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--engine" in argv:  # the live engine instead of the execution job (fault_drill_engine.py)
@@ -435,15 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles", default=",".join(DRILL_PROFILES),
                         help=f"comma-separated fault profiles (default {','.join(DRILL_PROFILES)})")
     args = parser.parse_args(argv)
-    from lt_pipeline.emulator.faults import PROFILES
-
-    profiles = [name.strip() for name in args.profiles.split(",") if name.strip()]
-    unknown = [name for name in profiles if name not in PROFILES]
-    if unknown or not profiles:
-        print(f"lt drill faults: --profiles: expected some of {', '.join(PROFILES)}, got {args.profiles!r}", file=sys.stderr)
-        return 2
-    if args.ticks < 1:
-        print(f"lt drill faults: --ticks: expected at least 1, got {args.ticks}", file=sys.stderr)
+    profiles = checked_profiles("lt drill faults", args.profiles, args.ticks)
+    if profiles is None:
         return 2
     # The client library logs every refused request at ERROR; under a fault drill that is the point.
     logging.basicConfig(level=logging.CRITICAL)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import tempfile
 import threading
 import time
@@ -40,6 +39,7 @@ from lt_pipeline.tools.fault_drill import (
     DRILL_PROFILES,
     TICK,
     ProfileFigures,
+    checked_profiles,
     drill_session,
     format_table,
     row_of,
@@ -282,16 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-seconds", type=float, default=30.0,
                         help="a step's limit in wall seconds (default 30)")
     args = parser.parse_args(argv)
-    from lt_pipeline.emulator.faults import PROFILES
-
-    profiles = [name.strip() for name in args.profiles.split(",") if name.strip()]
-    unknown = [name for name in profiles if name not in PROFILES]
-    if unknown or not profiles:
-        print(f"lt drill faults --engine: --profiles: expected some of {', '.join(PROFILES)}, got {args.profiles!r}",
-              file=sys.stderr)
-        return 2
-    if args.ticks < 1:
-        print(f"lt drill faults --engine: --ticks: expected at least 1, got {args.ticks}", file=sys.stderr)
+    profiles = checked_profiles("lt drill faults --engine", args.profiles, args.ticks)
+    if profiles is None:
         return 2
     # The client library logs every refused request at ERROR, the engine every failed read at WARNING;
     # under a fault drill that is the point.
