@@ -213,20 +213,24 @@ def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
 
     Two passes over the signals add up the counts and sums, at (day, strategy, trader) and at (day,
     strategy, category, price decile); every table's totals are rolled up from one of them. Latency
-    percentiles are computed per table's own grouping (they do not add up)."""
+    percentiles are computed at each table's own grouping (they do not add up): the trader table's in
+    the first pass, whose grouping it is."""
     days = KEYS
+    trader = (*days, DIMENSIONS["trader"])
     partials = {
-        "part_trader": (*days, DIMENSIONS["trader"]),
-        "part_market": (*days, DIMENSIONS["category"], DIMENSIONS["price_bucket"]),
+        "part_trader": (trader, _totals(trader, source) + _quantiles(fill_error=False)),
+        "part_market": ((*days, DIMENSIONS["category"], DIMENSIONS["price_bucket"]), None),
     }
-    for name, keys in partials.items():
+    for name, (keys, columns) in partials.items():
         key_list = ", ".join(keys)
+        columns = columns or _totals(keys, source)
         duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
-                     f"SELECT {key_list}, {', '.join(_totals(keys, source))} FROM {source} GROUP BY {key_list}")
+                     f"SELECT {key_list}, {', '.join(columns)} FROM {source} GROUP BY {key_list}")
+    results = {"fig_skip_reasons": SKIP_REASONS_SQL.format(source=source),
+               "fig_trader": _outer(trader, "SELECT * FROM part_trader", fill_error=False)}
     cuts = {"fig_strategy": (days, "part_trader")}
-    cuts.update({f"fig_{dimension}": ((*days, column), "part_trader" if dimension == "trader" else "part_market")
-                 for dimension, column in DIMENSIONS.items()})
-    results = {"fig_skip_reasons": SKIP_REASONS_SQL.format(source=source)}
+    cuts.update({f"fig_{dimension}": ((*days, DIMENSIONS[dimension]), "part_market")
+                 for dimension in ("category", "price_bucket")})
     for name, (keys, partial) in cuts.items():
         key_list = ", ".join(keys)
         fill_error = name == "fig_strategy"  # the fill error's distribution is a strategy-level figure

@@ -24,7 +24,6 @@ from datetime import date, timedelta
 from typing import Literal
 
 import pyarrow as pa
-from sqlalchemy.engine import make_url
 
 Kind = Literal["text", "money", "shares", "price", "timestamp", "int"]
 # Money is summed at PostgreSQL's own scale. Shares and prices are multiplied, so they are staged
@@ -110,8 +109,15 @@ TABLES: tuple[LedgerTable, ...] = (
 )
 
 
+def _parse(url: str):
+    # Imported here: the SQLite reading child never parses a URL, and SQLAlchemy takes ~0.4 s to import.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url)
+
+
 def dialect_of(url: str) -> str:
-    backend = make_url(url).get_backend_name()
+    backend = _parse(url).get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise ValueError(f"ledger url: expected a sqlite or postgresql URL, got the {backend} backend")
     return backend
@@ -119,15 +125,19 @@ def dialect_of(url: str) -> str:
 
 def adbc_connect(url: str, *, autocommit: bool = False):
     """An ADBC DB-API connection to the ledger named by a SQLAlchemy URL (its driver suffix dropped)."""
-    parsed = make_url(url)
+    parsed = _parse(url)
     if dialect_of(url) == "sqlite":
-        import adbc_driver_sqlite.dbapi as sqlite_adbc
-
-        return sqlite_adbc.connect(parsed.database or ":memory:", autocommit=autocommit)
+        return _sqlite_connect(parsed.database or ":memory:", autocommit=autocommit)
     import adbc_driver_postgresql.dbapi as pg_adbc
 
     libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     return pg_adbc.connect(libpq, autocommit=autocommit)
+
+
+def _sqlite_connect(database: str, *, autocommit: bool = False):
+    import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+    return sqlite_adbc.connect(database, autocommit=autocommit)
 
 
 def _select_expr(column: Column, dialect: str) -> str:
@@ -170,10 +180,10 @@ def _fetch(cursor, table: LedgerTable, dialect: str, start: date | None, end: da
     return cursor.fetch_arrow_table()
 
 
-def _read_sqlite_here(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
+def _read_sqlite_here(database: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
     """One connection, one read transaction. Sequential on purpose: the driver does not scale across
     threads of a process, and two reading processes on this 2-core machine each ran 45 % slower."""
-    with adbc_connect(url) as connection:
+    with _sqlite_connect(database) as connection:
         cursor = connection.cursor()
         cursor.execute("PRAGMA mmap_size = 2147418112")  # pages through a memory map, not a read() each
         tables = {table.view: _fetch(cursor, table, "sqlite", start, end) for table in TABLES}
@@ -201,9 +211,9 @@ def _read_postgresql(url: str, start: date | None, end: date | None) -> dict[str
     return tables
 
 
-def _write_sqlite_read(url: str, start: date | None, end: date | None, folder: str) -> None:
+def _write_sqlite_read(database: str, start: date | None, end: date | None, folder: str) -> None:
     """In the reading child: each table as an Arrow IPC file in `folder`."""
-    for view, arrow in _read_sqlite_here(url, start, end).items():
+    for view, arrow in _read_sqlite_here(database, start, end).items():
         with pa.OSFile(str(Path(folder) / view), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
             writer.write_table(arrow)
 
@@ -217,7 +227,8 @@ def _read_sqlite(url: str, start: date | None, end: date | None) -> dict[str, pa
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="lt-ledger-read-", dir=shm if shm.is_dir() else None) as folder:
         days = [day.isoformat() if day else "" for day in (start, end)]
-        done = subprocess.run([sys.executable, "-m", __name__, url, *days, folder], capture_output=True, text=True)
+        database = _parse(url).database or ":memory:"
+        done = subprocess.run([sys.executable, "-m", __name__, database, *days, folder], capture_output=True, text=True)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
             raise RuntimeError(f"reading the SQLite ledger: {last}")
@@ -277,7 +288,7 @@ def stage(duck, tables: dict[str, pa.Table], dialect: str) -> dict[str, int]:
     return rows
 
 
-if __name__ == "__main__":  # the SQLite read's child: URL START END FOLDER (days ISO or empty)
-    _url, _start, _end, _folder = sys.argv[1:5]
-    _write_sqlite_read(_url, date.fromisoformat(_start) if _start else None,
+if __name__ == "__main__":  # the SQLite read's child: DATABASE_FILE START END FOLDER (days ISO or empty)
+    _database, _start, _end, _folder = sys.argv[1:5]
+    _write_sqlite_read(_database, date.fromisoformat(_start) if _start else None,
                        date.fromisoformat(_end) if _end else None, _folder)

@@ -8,9 +8,9 @@ The results are computed in an in-memory DuckDB first; the file is attached only
 lock is held for the write alone. Days are replaced whole inside one transaction: delete the days of
 the range, insert their new rows; a reader sees the old days or the new ones, never half.
 
-Beside the daily tables the file keeps `signal_facts`, one row per signal (facts.py), in day and strategy
-order: any period's figures (a strategy since launch, with its exact latency percentiles; a cut over a
-quarter) are one aggregation over it (figures.group_sql), without reading the ledger again.
+Beside the daily tables the file keeps `signal_facts`, one row per signal (facts.py): any period's
+figures (a strategy since launch, with its exact latency percentiles; a cut over a quarter) are one
+aggregation over it (figures.group_sql), without reading the ledger again.
 """
 
 from __future__ import annotations
@@ -143,8 +143,9 @@ def replace_days(duck, start: date, end: date, computed_at: datetime) -> dict[st
                 f"SELECT count(*) FROM {STORE}.{table} WHERE day BETWEEN ? AND ?", [start, end]
             ).fetchone()[0]
         duck.execute(f"DELETE FROM {STORE}.{FACTS} WHERE day BETWEEN ? AND ?", [start, end])
-        duck.execute(f"INSERT INTO {STORE}.{FACTS} SELECT * FROM {FACTS} WHERE day BETWEEN ? AND ? "
-                     "ORDER BY day", [start, end])
+        # In the order the facts were built (the FT orders' order, nearly by day): sorting them first cost
+        # a third of the write, and a day's rows are found by the row groups' day ranges either way.
+        duck.execute(f"INSERT INTO {STORE}.{FACTS} SELECT * FROM {FACTS} WHERE day BETWEEN ? AND ?", [start, end])
         written[FACTS] = duck.execute(f"SELECT count(*) FROM {FACTS} WHERE day BETWEEN ? AND ?", [start, end]).fetchone()[0]
         duck.execute("COMMIT")
     except BaseException:
