@@ -49,9 +49,10 @@ class Column:
 @dataclass(frozen=True)
 class LedgerTable:
     """One ledger query: `view` is the DuckDB staging view's name; rows are limited to the day range by
-    `day_column` (a signal time) when set; `table` is the table whose index a wide range skips;
-    `narrow_where` limits the rows of a short range only (a condition on {start} and {end}, the range's
-    first instant and the instant after it), where a wide range reads the whole table more cheaply."""
+    `day_column` (a signal time) when set; `table` is the table (as named in `from_sql`) whose indexes
+    a wide range skips; `narrow_where` limits the rows of a short range only (a condition on {start} and
+    {end}, the range's first instant and the instant after it), where a wide range reads the whole table
+    more cheaply."""
 
     view: str
     from_sql: str
@@ -103,6 +104,7 @@ TABLES: tuple[LedgerTable, ...] = (
             "fill_latency_ms=l.fill_latency_ms:int?",
         ),
         day_column="l.signal_at",
+        table="lt_orders l",
     ),
     # The mid at the signal, joined in DuckDB: joined in SQLite, one index lookup per LT order took longer
     # than reading both tables (1M orders: 3.3 s against 2.1 s + 0.2 s). A short range (today's refresh)
