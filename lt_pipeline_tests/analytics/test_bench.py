@@ -36,6 +36,7 @@ def assert_counts(figures: dict, ledger: str) -> None:
     assert all(rows > 0 for rows in figures["tables_written"].values())
     assert figures["tables_written"]["ft_vs_lt_daily"] == 2 * 30  # two strategies, 30 days of November
     assert figures["tables_written"]["signal_facts"] == ORDERS
+    assert 0 < figures["today_signals"] < ORDERS  # today's refresh: the last day's signals only
     assert figures["duckdb_signals"] == DUCKDB_ROWS
     assert figures["naive_agrees"] is True
 
