@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select
 
-from lt_pipeline.alerts.rules import Breach, Figures, breaches
+from lt_pipeline.alerts.rules import Figures, breaches
 from lt_pipeline.ledger.schema import lt_orders, system_controls
 from lt_pipeline.ledger.writes import upsert
 from lt_pipeline.model.orders import OrderState

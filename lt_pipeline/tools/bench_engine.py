@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,6 +58,11 @@ from lt_pipeline.venues.polymarket.gamma import GammaClient
 
 USER, SENSOR_USER = "bench", "bench_sensor"
 SENSOR_SECONDS = 5  # the new-signals sensor's minimum interval
+# `--small`, the suite's quick run: the same path end to end, two leader fills, the sensor every second,
+# a short rest; flags given explicitly still win.
+SMALL = {"signals": 8, "strategies": 4, "sensor_strategies": 1, "leaders": 2, "every": 0.25, "rest_seconds": 0.5}
+SMALL_SENSOR_SECONDS = 1.0
+SWEEP_SECONDS, SMALL_SWEEP_SECONDS = 2.0, 0.5  # the engine's sweep; also how long it may take to see SIGTERM
 TARGET_P50_MS, TARGET_P99_MS = 1000, 2000
 STRATEGY_LIMITS = {"starting_capital": "100000", "max_order_size_usd": "50", "max_position_size_usd": "5000",
                    "max_total_exposure_usd": "90000", "slippage_tolerance_pct": "10"}
@@ -185,10 +190,11 @@ class ProcessMeter:
         return Usage(100 * (self.cpu_seconds() - started[1]) / max(wall, 1e-9), self.rss_mb())
 
 
-def start_engine(url: str, ledger_url: str, state: Path, log_path: Path, *, feeds: bool = False) -> subprocess.Popen:
+def start_engine(url: str, ledger_url: str, state: Path, log_path: Path, *, feeds: bool = False,
+                 sweep_seconds: float = SWEEP_SECONDS) -> subprocess.Popen:
     env = {**os.environ, "LT_STATE_DIR": str(state), "NO_PROXY": "127.0.0.1,localhost"}
     env.pop("LT_LEDGER_URL", None)
-    command = [sys.executable, "-m", "lt_pipeline.tools.engine", "--venue", url, "--ledger-url", ledger_url, "--no-dagster", "--sweep-seconds", "2", "--status-seconds", "3600", "--log-level", "WARNING"]
+    command = [sys.executable, "-m", "lt_pipeline.tools.engine", "--venue", url, "--ledger-url", ledger_url, "--no-dagster", "--sweep-seconds", f"{sweep_seconds:g}", "--status-seconds", "3600", "--log-level", "WARNING"]
     return subprocess.Popen(command, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -202,8 +208,10 @@ class SensorLane:
     errors: list[str] = field(default_factory=list)
 
 
-def run_sensor_lane(settings, wallets_file: Path, leaders: list[str], stop: threading.Event, lane: SensorLane) -> None:
-    """The new-signals sensor every 5 s; a run of the execution job's assets (in-process) when it asks."""
+def run_sensor_lane(settings, wallets_file: Path, leaders: list[str], stop: threading.Event, lane: SensorLane,
+                    every: float = SENSOR_SECONDS) -> None:
+    """The new-signals sensor every `every` s (5, as in the daemon); a run of the execution job's assets
+    (in-process) when it asks."""
     import dagster as dg
 
     from lt_pipeline.defs.jobs import EXECUTION_ASSETS
@@ -229,7 +237,7 @@ def run_sensor_lane(settings, wallets_file: Path, leaders: list[str], stop: thre
                     lane.runs += 1
             except Exception as error:  # reported in the figures; the engine's work is what is checked
                 lane.errors.append(f"{type(error).__name__}: {error}")
-            stop.wait(max(0.0, SENSOR_SECONDS - (time.monotonic() - started)))
+            stop.wait(max(0.0, every - (time.monotonic() - started)))
 
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -237,7 +245,10 @@ def run_sensor_lane(settings, wallets_file: Path, leaders: list[str], stop: thre
 
 def latencies(engine, fills: list[LeaderFill], strategies: set[str], *, to: str = "acked_at") -> tuple[list[float], int]:
     """Leader fill to our order acknowledged (`to`: or decided, `detected_at`), in ms, for each order of
-    `strategies` copying a bench leader's fill; and how many signals of theirs the ledger holds."""
+    `strategies` copying a bench leader's fill; and how many signals of theirs the ledger holds (none
+    without strategies: that ledger, the sensor path's with `--sensor-strategies 0`, was never made)."""
+    if not strategies:
+        return [], 0
     by_hash = {h: fill for fill in fills for h in fill.transaction_hashes}
     with engine.connect() as connection:
         rows = connection.execute(
@@ -269,11 +280,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rest-seconds", type=float, default=10.0, help="the engine measured at rest this long (default 10)")
     parser.add_argument("--feeds", action="store_true",
                         help="the engine detects by the real-time feed (polling as its fallback) and reads fills from the user channel")
-    parser.add_argument("--small", action="store_true", help="the suite's quick run: 20 signals, 4 strategies, 1 on the sensor path")
+    parser.add_argument("--small", action="store_true",
+                        help="the suite's quick run: 8 signals (2 leader fills, 0.25 s apart) by 2 leaders, 4 strategies, "
+                             "1 on the sensor path (evaluated every second), 0.5 s at rest; other flags given still apply")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    if args.small:
-        args.signals, args.strategies, args.sensor_strategies, args.leaders, args.rest_seconds = 20, 4, 1, 2, 2.0
+    if args.small:  # the small sizes as defaults: what is given on the command line still wins
+        parser.set_defaults(**SMALL)
+        args = parser.parse_args(argv)
+    args.sensor_seconds = SMALL_SENSOR_SECONDS if args.small else SENSOR_SECONDS
+    args.sweep_seconds = SMALL_SWEEP_SECONDS if args.small else SWEEP_SECONDS
     return args
 
 
@@ -304,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
                 if args.sensor_strategies else set()
             ledger, sensor_ledger = make_engine(ledger_url), make_engine(sensor_ledger_url)
 
-            engine_process = start_engine(url, ledger_url, state, state / "engine.log", feeds=args.feeds)
+            engine_process = start_engine(url, ledger_url, state, state / "engine.log", feeds=args.feeds,
+                                          sweep_seconds=args.sweep_seconds)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and engine_process.poll() is None:
                 with ledger.connect() as connection:
@@ -324,10 +341,15 @@ def main(argv: list[str] | None = None) -> int:
             sensor_thread = None
             if sensor_strategies:
                 sensor_thread = threading.Thread(target=run_sensor_lane,
-                                                 args=(settings, sensor_wallets_file, leaders.addresses, stop, sensor),
+                                                 args=(settings, sensor_wallets_file, leaders.addresses, stop, sensor,
+                                                       args.sensor_seconds),
                                                  daemon=True)
                 sensor_thread.start()
-                time.sleep(SENSOR_SECONDS)  # let its first evaluation (and Dagster's import) pass
+                time.sleep(args.sensor_seconds)  # let its first evaluation (and Dagster's import) pass
+                first = time.monotonic() + 120  # (--small: its interval is shorter than that; wait for it)
+                while args.small and not (sensor.evaluations or sensor.errors) and sensor_thread.is_alive() \
+                        and time.monotonic() < first:
+                    time.sleep(0.1)
             print(f"engine up (pid {engine_process.pid}); {len(engine_strategies)} engine strategies, "
                   f"{len(sensor_strategies)} on the sensor path; {fills_needed} leader fills, one every {args.every:g} s",
                   flush=True)
@@ -345,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                 peak_rss = max(peak_rss, meter.rss_mb())
                 time.sleep(args.every)
             expected = len(fills) * len(engine_strategies)
-            deadline = time.monotonic() + 30 + (SENSOR_SECONDS * 3 if sensor_strategies else 0)
+            deadline = time.monotonic() + 30 + (args.sensor_seconds * 3 if sensor_strategies else 0)
             while time.monotonic() < deadline:
                 done, _ = latencies(ledger, fills, engine_strategies)
                 sensor_done, _ = latencies(sensor_ledger, fills, sensor_strategies)

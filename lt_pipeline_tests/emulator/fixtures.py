@@ -16,13 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from eth_account import Account
-from eth_utils import keccak
 
 from lt_pipeline.clock import SimulatedClock
 from lt_pipeline.emulator.serve import RunningEmulator, start_in_thread
+from lt_pipeline_tests.emulator.keys import CHAIN_ID, test_private_key
 
 EMULATOR_START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
-CHAIN_ID = 137
 
 __all__ = [
     "EMULATOR_START", "EmulatorHandle", "emulator", "make_trader_client", "start_emulator", "test_private_key", "trader_address",
@@ -74,14 +73,6 @@ def emulator() -> Iterator[EmulatorHandle]:
         yield handle
     finally:
         handle.stop(wait=False)  # the daemon thread exits on its next tick; no need to hold the test
-
-
-def test_private_key(seed: int) -> str:
-    """A deterministic throwaway private key for tests (never a real secret)."""
-    return "0x" + keccak(text=f"lt-pipeline-test-trader-{seed}").hex()
-
-
-test_private_key.__test__ = False  # a helper, not a test
 
 
 def make_trader_client(emulator: EmulatorHandle, seed: int, **client_kwargs: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from lt_pipeline.clock import SimulatedClock
@@ -20,6 +20,7 @@ from lt_pipeline.execution.credentials import demo_private_key
 from lt_pipeline.execution.executor import BookSource
 from lt_pipeline.ingest.detection import seen_until
 from lt_pipeline.ledger.engine import make_engine
+from lt_pipeline.venues.polymarket import quotas
 from lt_pipeline.venues.polymarket.clob import ClobReader
 from lt_pipeline.venues.polymarket.data_api import DataApiClient
 from lt_pipeline.venues.polymarket.gamma import GammaClient
@@ -40,6 +41,19 @@ def make_lane(engine, clock, emulator_url: str, trader_for_user=None) -> LiveLan
         GammaClient(f"{emulator_url}/gamma", clock=clock, max_retries=1), BookSource(ClobReader(emulator_url).book),
         trader_for_user or (lambda user: trader),
     )
+
+
+def advance(clock, emulator_url: str, minutes: float = 2) -> None:
+    """The simulated clock `minutes` on, and this process's Data API quota windows for the emulator with
+    it: in as many real minutes their 10-second windows would have emptied (and the emulator's own
+    quotas count simulated time too), so a test does not sit out real seconds for reads it may make."""
+    clock.advance(timedelta(minutes=minutes))
+    host = f"{emulator_url.rstrip('/')}/data-api"
+    with quotas._SHARED_LOCK:  # noqa: SLF001  (the process-wide limiters: see quotas.limiter)
+        windows = [window for (base_url, _, _), window in quotas._SHARED.items() if base_url == host]  # noqa: SLF001
+    for window in windows:
+        with window._lock:  # noqa: SLF001
+            window._starts.clear()  # noqa: SLF001
 
 
 def polling(lane: LiveLane, cycle_seconds: float = 5.0) -> PollingSource:
@@ -64,7 +78,7 @@ def run_killed_engine(ledger_url: str, emulator_url: str, now: datetime, crash_p
 
 
 def _child(argv: list[str]) -> int:
-    from lt_pipeline_tests.live.test_faults_support import KilledAtSubmit
+    from lt_pipeline_tests.live.killed_child import KilledAtSubmit
 
     crash_point, ledger_url, emulator_url, now, user = argv
     engine = make_engine(ledger_url)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from lt_pipeline.engine.sources import FallbackSource, FeedSource, Sighting
 from lt_pipeline.ledger import schema
 from lt_pipeline_tests.emulator.fixtures import start_emulator
-from lt_pipeline_tests.engine.support import make_lane, polling, sight_all
+from lt_pipeline_tests.engine.support import advance, make_lane, polling, sight_all
 from lt_pipeline_tests.forward_test.harness import make_harness
 from lt_pipeline_tests.live.test_executor import add_strategy
 
@@ -43,7 +43,7 @@ def test_polling_sees_new_trades_and_one_tick_places_the_twins_orders(world):
     source = polling(lane)
     assert sight_all(source) == []  # the ledger has read everything so far
 
-    world.clock.advance(timedelta(minutes=2))  # the simulated traders trade again
+    advance(world.clock, world.emulator.url)  # the simulated traders trade again
     sightings = sight_all(source)
     assert sightings and {s.via for s in sightings} == {"poll"}
     report = lane.tick(sightings)
@@ -53,7 +53,9 @@ def test_polling_sees_new_trades_and_one_tick_places_the_twins_orders(world):
     assert world.emulator.venue.counters()["orders_placed"] == report.execution.accepted
     assert report.signal_to_ack_ms and report.metadata()["accepted"] == report.execution.accepted
 
-    assert sight_all(source) == []  # read: not sighted again
+    polled = source.stats.polled
+    assert sight_all(source, cycles=1) == []  # read: not sighted again ...
+    assert source.stats.polled - polled == len(lane.tracked_traders())  # ... by a cycle that polled every trader
     again = lane.tick()  # a sweep finds nothing left to place
     assert (again.execution.claimed, again.execution.submitted) == (0, 0)
 

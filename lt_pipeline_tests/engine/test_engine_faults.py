@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from lt_pipeline.engine.sources import Sighting

@@ -20,7 +20,7 @@ from lt_pipeline.ledger import schema
 from lt_pipeline.model.orders import OrderState
 from lt_pipeline.tools.fault_drill import audit_ledger
 from lt_pipeline_tests.emulator.fixtures import start_emulator
-from lt_pipeline_tests.engine.support import demo_trader, make_lane, polling, run_killed_engine, sight_all
+from lt_pipeline_tests.engine.support import advance, demo_trader, make_lane, polling, run_killed_engine, sight_all
 from lt_pipeline_tests.forward_test.harness import make_harness
 from lt_pipeline_tests.live.test_executor import add_strategy
 
@@ -63,7 +63,7 @@ def test_engine_and_execution_job_racing_on_the_same_trades_place_each_signal_on
     lane = make_lane(world.engine, world.clock, world.emulator.url)
     source = polling(lane)
     for _ in range(3):
-        world.clock.advance(timedelta(minutes=2))
+        advance(world.clock, world.emulator.url)
         sightings = sight_all(source)
         assert sightings
         start = threading.Barrier(2)

@@ -12,9 +12,9 @@ import dagster as dg
 from lt_pipeline.clock import register_clock
 from lt_pipeline.defs.jobs import EXECUTION_ASSETS, FT_EXECUTION_ASSETS, RESOLUTION_ASSETS
 from lt_pipeline.defs.resources import ClockResource, StrategyConfigResource, build_resources
-from lt_pipeline.ledger import migrate
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.settings import load_settings
+from lt_pipeline_tests import ledger_template
 
 LOOSE_WALLETS = Path(__file__).with_name("loose_wallets.yaml")
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -60,7 +60,7 @@ def make_harness(emulator, ledger_url: str, tmp_path: Path, wallets_file: Path =
         gamma_host=f"{emulator.url}/gamma",
     )
     engine = make_engine(ledger_url)
-    migrate.upgrade(engine)
+    ledger_template.upgrade(engine)  # migrated (a copy of a migrated template)
     name = f"test-clock-{next(_names)}"
     register_clock(name, emulator.clock)
     resources = build_resources(settings)

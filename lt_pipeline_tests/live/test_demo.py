@@ -15,7 +15,7 @@ def test_headless_demo_runs_paper_and_live_twins(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
     env.update(LT_STATE_DIR=str(tmp_path), LT_LEDGER_URL=f"sqlite:///{ledger}")
     result = subprocess.run(
-        [sys.executable, "-m", "lt_pipeline.tools.cli", "demo", "--headless", "--minutes", "16", "--seed", "7"],
+        [sys.executable, "-m", "lt_pipeline.tools.cli", "demo", "--headless", "--minutes", "8", "--seed", "7"],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -1,37 +1,31 @@
 """Shared pieces of the live fault tests (no tests here): a session of real signals (the FT harness on a
 running emulator) with one launched LT strategy and the real ClobTrader; a trader whose order posts, and
 nothing else, meet the emulator's faults; the closing check that the ledger equals the venue; and the
-child process that runs the executor and is killed at one of the two crash points.
-
-Run as a module, it is that child: `python -m lt_pipeline_tests.live.test_faults_support
-{before-submit|after-submit} LEDGER_URL EMULATOR_URL NOW KEY_SEED`.
+child process that runs the executor and is killed at one of the two crash points (`killed_child`).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from lt_pipeline.clock import SimulatedClock, to_unix
+from lt_pipeline.clock import to_unix
 from lt_pipeline.execution.executor import BookSource, ExecutionReport, run_executor
 from lt_pipeline.tools.fault_drill import VenueAudit, audit_ledger
 from lt_pipeline.execution.fills import orders_disagreeing
 from lt_pipeline.execution.venue_sync import SyncReport, sync_venue
 from lt_pipeline.ledger import schema
-from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.venues.polymarket.clob import ClobReader
 from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SignedIntent, SubmitResult
 from lt_pipeline_tests.emulator.fixtures import CHAIN_ID, EmulatorHandle, start_emulator, test_private_key
@@ -233,53 +227,9 @@ def settle_and_audit(session: FaultSession) -> VenueAudit:
 # --- the child killed at a crash point --------------------------------------------------------------------
 
 
-class KilledAtSubmit:
-    """A trader whose process is SIGKILLed in submit: before anything is sent, or after the venue
-    answered and before the answer is returned to be recorded."""
-
-    def __init__(self, trader: ClobTrader, *, after_sending: bool) -> None:
-        self._trader = trader
-        self._after_sending = after_sending
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._trader, name)
-
-    def final_results(self) -> dict[str, SubmitResult]:
-        """Each order's last answer (a resend's, when it was sent again)."""
-        return {result.order_id: result for result in self.results}
-
-    def first_failed(self) -> dict[str, str]:
-        """order hash -> why, for every order whose first post got no answer (it was then resent)."""
-        first: dict[str, SubmitResult] = {}
-        for result in self.results:
-            first.setdefault(result.order_id, result)
-        return {oid: r.reason for oid, r in first.items() if r.outcome == Outcome.UNKNOWN}
-
-    def submit(self, intents: list[SignedIntent]) -> list[SubmitResult]:
-        if self._after_sending:
-            self._trader.submit(intents)
-        os.kill(os.getpid(), signal.SIGKILL)
-        raise AssertionError("unreachable: the process was killed")
-
-
 def run_killed_executor(session: FaultSession, crash_point: str) -> subprocess.CompletedProcess:
     """Run the executor in a child process on the session's ledger and emulator, killed at `crash_point`."""
     assert crash_point in CRASH_POINTS
-    command = [sys.executable, "-m", "lt_pipeline_tests.live.test_faults_support", crash_point, session.ledger_url,
+    command = [sys.executable, "-m", "lt_pipeline_tests.live.killed_child", crash_point, session.ledger_url,
                session.emulator.url, session.clock.now().isoformat(), str(KEY_SEED)]
     return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-
-
-def _child(argv: list[str]) -> int:
-    crash_point, ledger_url, emulator_url, now, key_seed = argv
-    engine = make_engine(ledger_url)
-    clock = SimulatedClock(datetime.fromisoformat(now))
-    trader = ClobTrader(emulator_url, CHAIN_ID, test_private_key(int(key_seed)), use_server_time=True)
-    killed = KilledAtSubmit(trader, after_sending=crash_point == "after-submit")
-    report = run_executor(engine, clock, BookSource(ClobReader(emulator_url).book), lambda user: killed)
-    print(f"not killed: nothing was submitted ({report})", file=sys.stderr)
-    return 3
-
-
-if __name__ == "__main__":
-    raise SystemExit(_child(sys.argv[1:]))

@@ -15,9 +15,9 @@ import pytest
 
 from lt_pipeline import operator as op
 from lt_pipeline.analytics import store
-from lt_pipeline.ledger import migrate
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.tools.cli import main
+from lt_pipeline_tests import ledger_template
 from lt_pipeline_tests.analytics import tiny_ledger
 from lt_pipeline_tests.foundation.test_layers import offenders
 
@@ -27,7 +27,7 @@ NOW = datetime(2026, 3, 12, tzinfo=timezone.utc)
 @pytest.fixture
 def tiny(sqlite_url, tmp_path, monkeypatch):
     engine = make_engine(sqlite_url)
-    migrate.upgrade(engine)
+    ledger_template.upgrade(engine)
     tiny_ledger.build(engine)
     env = {"LT_LEDGER_URL": sqlite_url, "LT_STATE_DIR": str(tmp_path), "LT_DUCKDB_PATH": str(tmp_path / "analytics.duckdb")}
     for name, value in env.items():

@@ -27,11 +27,11 @@ RANGE = {"dagster/asset_partition_range_start": DAY1.isoformat(), "dagster/asset
 
 
 def test_the_report_agrees_with_the_analytics_tables_and_the_pictures_render(sqlite_url, tmp_path):
-    from lt_pipeline.ledger import migrate
     from lt_pipeline.ledger.engine import make_engine
+    from lt_pipeline_tests import ledger_template
 
     engine = make_engine(sqlite_url)
-    migrate.upgrade(engine)
+    ledger_template.upgrade(engine)
     tiny_ledger.build(engine)
     path = tmp_path / "analytics.duckdb"
     resources = {"ledger": LedgerResource(url=sqlite_url), "duckdb": DuckDBResource(database=str(path)),

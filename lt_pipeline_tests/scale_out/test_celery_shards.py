@@ -5,6 +5,7 @@ the ledger, even with a third run covering every strategy at the same time as th
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -98,7 +99,24 @@ def _environment(home: Path, ledger_url: str, emulator_url: str, state_dir: Path
     return env
 
 
+def _celery_config(folder: Path) -> Path:
+    """The workers' and the runs' `dagster_celery_config`: the broker, and in a worker the job's
+    definitions loaded once before it says it is ready (as after its first step), not in its first step."""
+    folder.mkdir()
+    (folder / "dagster_celery_config.py").write_text(
+        f"broker_url = {BROKER!r}\nresult_backend = 'rpc://'\n\n"
+        "from celery.signals import worker_init\n\n\n"
+        "@worker_init.connect\n"
+        "def _load_definitions(**_):\n"
+        "    from dagster._core.definitions.reconstruct import ReconstructableRepository\n\n"
+        f"    ReconstructableRepository.for_module('lt_pipeline.definitions', 'defs', working_directory={str(REPO)!r})"
+        ".get_definition()\n"
+    )
+    return folder
+
+
 def _start_workers(env: dict[str, str], logs: Path) -> list[tuple[subprocess.Popen, Path]]:
+    """The workers, started; `_wait_ready` waits for them."""
     workers = []
     for name in WORKERS:
         log = logs / f"{name}.log"
@@ -109,13 +127,16 @@ def _start_workers(env: dict[str, str], logs: Path) -> list[tuple[subprocess.Pop
         ]
         with log.open("w") as out:
             workers.append((subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT), log))
-    deadline = time.monotonic() + 60
+    return workers
+
+
+def _wait_ready(workers: list[tuple[subprocess.Popen, Path]]) -> None:
+    deadline = time.monotonic() + 120
     for process, log in workers:
         while " ready." not in log.read_text():
             assert process.poll() is None, f"celery worker exited: {log.read_text()[-2000:]}"
             assert time.monotonic() < deadline, f"celery worker not ready: {log.read_text()[-2000:]}"
             time.sleep(0.2)
-    return workers
 
 
 def _signal_count(engine, strategies: list[str]) -> int:
@@ -137,7 +158,17 @@ def test_sharded_runs_on_two_celery_workers_place_each_signal_once(broker, dagst
     started = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=12)
     emulator = start_emulator(seed=11, start=started)
     workers: list[tuple[subprocess.Popen, Path]] = []
+    runs: list[subprocess.Popen] = []
     try:
+        celery_config = _celery_config(tmp_path / "celery_config")
+        env = _environment(dagster_home, pg_url, emulator.url, tmp_path / "state", celery_config)
+        # The workers and the four runs' processes start (and load the job) while the ledger is prepared;
+        # each run waits to be told what to run.
+        workers = _start_workers(env, tmp_path)
+        runs = [subprocess.Popen([sys.executable, "-m", "lt_pipeline_tests.scale_out.launch_run"], env=env, cwd=REPO,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(4)]
+
         harness = make_harness(emulator, pg_url, tmp_path)
         harness.execution_tick()
         strategies = [
@@ -149,33 +180,31 @@ def test_sharded_runs_on_two_celery_workers_place_each_signal_once(broker, dagst
         for _ in range(3):
             harness.execution_tick()
 
-        celery_config = tmp_path / "celery_config"
-        celery_config.mkdir()
-        (celery_config / "dagster_celery_config.py").write_text(f"broker_url = {BROKER!r}\nresult_backend = 'rpc://'\n")
-        env = _environment(dagster_home, pg_url, emulator.url, tmp_path / "state", celery_config)
-        workers = _start_workers(env, tmp_path)
+        _wait_ready(workers)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
 
-        def start(asset_names: list[str], tags: dict[str, str]) -> subprocess.Popen:
+        def start(process: subprocess.Popen, asset_names: list[str], tags: dict[str, str]) -> subprocess.Popen:
             """One run in its own process, as the daemon starts runs (Dagster's logging is not made for
             several runs in threads of one process)."""
-            command = [sys.executable, "-m", "lt_pipeline_tests.scale_out.launch_run", ",".join(asset_names)]
-            return subprocess.Popen(command + [f"{k}={v}" for k, v in tags.items()], env=env, cwd=REPO,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if process.poll() is not None:
+                pytest.fail(f"the run's process exited before it was given its run: {process.stderr.read()[-3000:]}")
+            process.stdin.write(json.dumps({"assets": asset_names, "tags": tags}) + "\n")
+            process.stdin.flush()
+            return process
 
         def finish(process: subprocess.Popen) -> str:
             out, err = process.communicate(timeout=180)
             assert process.returncode == 0, f"run failed: {out[-1000:]} {err[-3000:]}"
             return out.split()[-1]
 
-        signals_run = finish(start(SIGNAL_ASSETS, {"lt/stage": "signals", "lt/shards": str(SHARDS)}))
+        signals_run = finish(start(runs[0], SIGNAL_ASSETS, {"lt/stage": "signals", "lt/shards": str(SHARDS)}))
         # The two shard runs as execution_shards_sensor requests them, and a third run covering every
         # strategy at the same moment: they race for the same signals.
         requests = shard_requests(SHARDS, tags={"lt/signals_run": signals_run})
-        runs = [([key.to_user_string() for key in request.asset_selection], dict(request.tags)) for request in requests]
-        runs.append((["lt_orders"], {"lt/shard": "0/1"}))
-        processes = [start(*run) for run in runs]
+        asked = [([key.to_user_string() for key in request.asset_selection], dict(request.tags)) for request in requests]
+        asked.append((["lt_orders"], {"lt/shard": "0/1"}))
+        processes = [start(process, *run) for process, run in zip(runs[1:], asked, strict=True)]
         run_ids = [finish(process) for process in processes]
 
         with dg.DagsterInstance.get() as instance:
@@ -206,6 +235,10 @@ def test_sharded_runs_on_two_celery_workers_place_each_signal_once(broker, dagst
         assert all(emulator.venue.get_order(row.order_id) is not None for row in intents)
         assert len(venue_rows) == len({row.lt_order_id for row in venue_rows})
     finally:
+        for process in runs:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=20)
         for process, _ in workers:
             process.terminate()
         for process, _ in workers:

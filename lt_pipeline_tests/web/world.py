@@ -12,8 +12,9 @@ from sqlalchemy import insert
 
 from lt_pipeline.execution.strategies import ensure_user
 from lt_pipeline.forward_test.wallets import sync_wallets
-from lt_pipeline.ledger import migrate, schema
+from lt_pipeline.ledger import schema
 from lt_pipeline.strategy.config import load_wallets
+from lt_pipeline_tests import ledger_template
 from lt_pipeline_tests.analytics import tiny_ledger
 
 NOW = datetime(2026, 3, 11, 18, 0, tzinfo=timezone.utc)
@@ -32,8 +33,8 @@ S1_JOURNAL = (
 
 
 def build_world(engine) -> None:
-    """Migrate an empty ledger and fill it as the module docstring says."""
-    migrate.upgrade(engine)
+    """Migrate an empty ledger (a copy of a migrated template) and fill it as the module docstring says."""
+    ledger_template.upgrade(engine)
     tiny_ledger.build(engine)
     wanted = [wallet for wallet in load_wallets() if wallet.wallet_id in YAML_WALLETS]
     sync_wallets(engine, wanted, tiny_ledger.CREATED)
