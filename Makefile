@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STATE ?= $(CURDIR)/.lt_state
+# The suite's worker processes (pytest-xdist; each test file stays in one worker). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test check demo bench
 
@@ -19,7 +21,7 @@ run: install
 	LT_STATE_DIR=$(STATE) $(BIN)/lt run $(RUN_ARGS)
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 check: install
 	DAGSTER_HOME=$$(LT_STATE_DIR=$(STATE) $(BIN)/lt dagster-home) $(BIN)/dg check defs
