@@ -14,6 +14,7 @@ from lt_pipeline.venues.polymarket.clob import ClobReader
 from lt_pipeline.venues.polymarket.trading import ClobTrader
 from lt_pipeline_tests.emulator.fixtures import start_emulator, test_private_key
 from lt_pipeline_tests.forward_test.harness import make_harness
+from lt_pipeline_tests.live.lifecycle_support import open_market, resting_plan
 
 
 def add_strategy(engine, now, wallet="FT_TEST_FIXED", user="u1", strategy_id=None, **settings):
@@ -162,21 +163,44 @@ def test_slippage_estimate_over_tolerance_is_refused_locally(live):
     assert any(o.decision_reason == "slippage_over_tolerance" for o in orders)
 
 
+class SpentJustBeforePosting:
+    """A trader whose wallet another order drains just before a tick's first post, after the executor
+    read its balance: the venue, not the executor's own balance check, refuses what no longer fits."""
+
+    def __init__(self, trader: ClobTrader, market, leave: Decimal) -> None:
+        self._trader, self._market, self._leave = trader, market, leave
+        self.drained = False
+
+    def __getattr__(self, name):
+        return getattr(self._trader, name)
+
+    def submit(self, intents):
+        if not self.drained and intents:
+            self.drained = True
+            usd = self._trader.collateral_balance() - self._leave  # a bid far below the market: it rests
+            bid = self._trader.sign(self._market.tokens[0].token_id, resting_plan(price="0.01", usd=str(usd)),
+                                    neg_risk=self._market.neg_risk)
+            assert [r.outcome for r in self._trader.submit([bid])] == ["accepted"]
+        return self._trader.submit(intents)
+
+
 def test_a_venue_rejection_fails_that_signal_only(live):
     engine = live.harness.engine
     strategy = add_strategy(engine, live.harness.clock.now(), max_order_size_usd=Decimal(50))
-    # A fresh key gets the faucet's collateral; drain it so later orders meet "not enough balance".
-    poor = ClobTrader(live.harness.emulator.url, 137, test_private_key(99), use_server_time=True)
-    report = None
+    wallet = ClobTrader(live.harness.emulator.url, 137, test_private_key(99), use_server_time=True)
+    trader = SpentJustBeforePosting(wallet, open_market(live.harness.emulator), leave=Decimal(5))
     for _ in range(4):
         live.harness.execution_tick()
-        report = run_executor(engine, live.harness.clock, live.books, lambda user: poor)
+        run_executor(engine, live.harness.clock, live.books, lambda user: trader)
+    assert trader.drained
     orders = live.lt_orders(strategy)
     rejected = [o for o in orders if o.status == "REJECTED"]
     accepted = [o for o in orders if o.status in {"LIVE", "FILLED", "PARTIALLY_FILLED"}]
-    assert accepted, "orders within the balance still go through"
-    if rejected:
-        assert all("not enough balance" in o.rejection_reason for o in rejected)
+    assert rejected, "orders beyond what the venue still holds are refused by the venue"
+    assert all("not enough balance" in o.rejection_reason for o in rejected)
+    assert accepted, "orders within the balance still go through, in the same tick and after"
+    assert {o.status for o in orders} <= {"REJECTED", "LIVE", "FILLED", "PARTIALLY_FILLED", "SKIPPED"}, \
+        "every signal ends placed, refused or skipped: none is left in flight by another's rejection"
 
 
 def test_missing_credentials_fail_the_strategy_not_the_tick(live):
