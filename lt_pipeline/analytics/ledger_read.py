@@ -14,6 +14,8 @@ COALESCE(column, '') and the staging view turns '' back into NULL.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,8 @@ Kind = Literal["text", "money", "shares", "price", "timestamp", "int"]
 TYPES = {"money": ("DECIMAL(38, 18)", 18), "shares": ("DECIMAL(18, 8)", 8), "price": ("DECIMAL(18, 10)", 10)}
 WIDE_RANGE_DAYS = 7  # a longer range reads most of a table: scanning beats index lookups on SQLite
 BATCH_ROWS = 65_536  # SQLite rows per Arrow batch
+MAX_READERS = 4  # SQLite reading processes at most (measured: 2 on 2 cores read in 55 % of one's time)
+SNAPSHOT_LOCK_WAIT = 5.0  # seconds to wait for the write lock that lines the readers' snapshots up
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class LedgerTable:
     where: str | None = None
     table: str | None = None
     narrow_where: str | None = None
+    split: tuple[str, str] | None = None  # (table, its rowid as the query names it): read in rowid ranges
 
 
 def _cols(*specs: str) -> tuple[Column, ...]:
@@ -89,6 +94,7 @@ TABLES: tuple[LedgerTable, ...] = (
         day_column="order_time",
         where=f"wallet_id IN ({LAUNCHED_WALLETS})",
         table="ft_orders",
+        split=("ft_orders", "rowid"),
     ),
     LedgerTable(
         "st_lt",
@@ -105,6 +111,7 @@ TABLES: tuple[LedgerTable, ...] = (
         ),
         day_column="l.signal_at",
         table="lt_orders l",
+        split=("lt_orders", "l.rowid"),
     ),
     # The mid at the signal, joined in DuckDB: joined in SQLite, one index lookup per LT order took longer
     # than reading both tables (1M orders: 3.3 s against 2.1 s + 0.2 s). A short range (today's refresh)
@@ -112,6 +119,7 @@ TABLES: tuple[LedgerTable, ...] = (
     LedgerTable(
         "st_quality", "lt_execution_quality", _cols("lt_order_id", "mid_price:price?"),
         narrow_where="lt_order_id IN (SELECT lt_order_id FROM lt_orders WHERE signal_at >= {start} AND signal_at < {end})",
+        split=("lt_execution_quality", "rowid"),
     ),
     LedgerTable("st_markets", "markets", _cols("condition_id", "category")),
     LedgerTable("st_tokens", "market_tokens", _cols("token_id", "condition_id", "payout:price?")),
@@ -168,9 +176,13 @@ def wide_range(start: date | None, end: date | None) -> bool:
     return start is None or end is None or (end - start).days + 1 > WIDE_RANGE_DAYS
 
 
-def query_for(table: LedgerTable, dialect: str, start: date | None, end: date | None) -> str:
-    """The ledger SELECT of `table`, limited to signals of days start..end (inclusive) when given."""
+def query_for(table: LedgerTable, dialect: str, start: date | None, end: date | None,
+              rowids: tuple[int, int] | None = None) -> str:
+    """The ledger SELECT of `table`, limited to signals of days start..end (inclusive) when given, and
+    to the rows whose rowid is in (first, last] when `rowids` is given (SQLite, a table with `split`)."""
     conditions = [table.where] if table.where else []
+    if rowids is not None and table.split:
+        conditions.append(f"{table.split[1]} > {rowids[0]} AND {table.split[1]} <= {rowids[1]}")
     if start is not None and end is not None:
         first, after = _day_literal(start, dialect), _day_literal(end + timedelta(days=1), dialect)
         if table.day_column:
@@ -185,20 +197,46 @@ def query_for(table: LedgerTable, dialect: str, start: date | None, end: date | 
     return f"SELECT {select} FROM {source}{where}"
 
 
-def _fetch(cursor, table: LedgerTable, dialect: str, start: date | None, end: date | None) -> pa.Table:
+def _fetch(cursor, table: LedgerTable, dialect: str, start: date | None, end: date | None,
+           rowids: tuple[int, int] | None = None) -> pa.Table:
     if dialect == "sqlite":  # DuckDB scans big batches several times faster than the default 1,024 rows
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
-    cursor.execute(query_for(table, dialect, start, end))
+    cursor.execute(query_for(table, dialect, start, end, rowids))
     return cursor.fetch_arrow_table()
 
 
-def _read_sqlite_here(database: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
-    """One connection, one read transaction. Sequential on purpose: the driver does not scale across
-    threads of a process, and two reading processes on this 2-core machine each ran 45 % slower."""
+def _rowid_ranges(cursor, part: int, parts: int) -> dict[str, tuple[int, int] | None]:
+    """This part's rowid range of each split table, from its first and last rowid; None: the table is
+    empty (part 0 reads it whole)."""
+    ranges = {}
+    for table in TABLES:
+        if table.split:
+            cursor.execute(f"SELECT min(rowid), max(rowid) FROM {table.split[0]}")
+            low, high = cursor.fetchone()
+            ranges[table.view] = None if low is None else (
+                low - 1 + (high - low + 1) * part // parts, low - 1 + (high - low + 1) * (part + 1) // parts)
+    return ranges
+
+
+def _read_sqlite_here(database: str, start: date | None, end: date | None, part: int = 0, parts: int = 1,
+                      snapshot_taken=lambda: None) -> dict[str, pa.Table]:
+    """One connection, one read transaction: part `part` of `parts` (each part reads a rowid range of
+    the big tables, part 0 the small ones too; the only part reads everything). `snapshot_taken` is
+    called once the transaction's snapshot is fixed (its first read), before the big reads."""
     with _sqlite_connect(database) as connection:
         cursor = connection.cursor()
         cursor.execute("PRAGMA mmap_size = 2147418112")  # pages through a memory map, not a read() each
-        tables = {table.view: _fetch(cursor, table, "sqlite", start, end) for table in TABLES}
+        ranges = _rowid_ranges(cursor, part, parts) if parts > 1 else {}
+        if parts == 1:
+            cursor.execute("SELECT count(*) FROM lt_strategies")  # the snapshot's first read
+            cursor.fetchall()
+        snapshot_taken()
+        tables = {}
+        for table in TABLES:
+            if table.view in ranges and ranges[table.view] is not None:
+                tables[table.view] = _fetch(cursor, table, "sqlite", start, end, ranges[table.view])
+            elif part == 0:
+                tables[table.view] = _fetch(cursor, table, "sqlite", start, end)
         connection.rollback()
     return tables
 
@@ -223,29 +261,117 @@ def _read_postgresql(url: str, start: date | None, end: date | None) -> dict[str
     return tables
 
 
-def _write_sqlite_read(database: str, start: date | None, end: date | None, folder: str) -> None:
-    """In the reading child: each table as an Arrow IPC file in `folder`."""
-    for view, arrow in _read_sqlite_here(database, start, end).items():
-        with pa.OSFile(str(Path(folder) / view), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
+# --- SQLite: the reading children ----------------------------------------------------------------------
+
+
+def read_processes(start: date | None, end: date | None) -> int:
+    """How many processes read SQLite: one per core (up to MAX_READERS) for a wide range, where the
+    driver's per-value work is most of the time and two processes took 55 % of one's time on 2 cores;
+    one for a short range (today's), which its index makes small."""
+    return max(1, min(MAX_READERS, os.cpu_count() or 1)) if wide_range(start, end) else 1
+
+
+def _child_main(argv: list[str]) -> None:
+    """The reading child: DATABASE START END FOLDER PART PARTS (days ISO or empty). With several parts
+    it says `connected`, waits for `go` (the parent then holds the ledger's write lock), opens its
+    snapshot, says `ready`, and reads; each table goes to FOLDER/<view>.<part> as an Arrow IPC file."""
+    database, start, end, folder, part, parts = argv
+    part, parts = int(part), int(parts)
+
+    def snapshot_taken() -> None:
+        if parts > 1:
+            print("ready", flush=True)
+
+    if parts > 1:
+        print("connected", flush=True)
+        if sys.stdin.readline().strip() != "go":
+            raise SystemExit("the parent did not say go")
+    tables = _read_sqlite_here(database, date.fromisoformat(start) if start else None,
+                               date.fromisoformat(end) if end else None, part, parts, snapshot_taken)
+    for view, arrow in tables.items():
+        with pa.OSFile(str(Path(folder) / f"{view}.{part}"), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
             writer.write_table(arrow)
 
 
+def _failure(child: subprocess.Popen) -> str:
+    child.kill()
+    _, err = child.communicate()
+    return (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+
+
+def _one_snapshot(database: str, children: list[subprocess.Popen]) -> bool:
+    """Open every child's snapshot while this process holds the ledger's write lock, so that no write
+    commits between them: they all see the same ledger. Writers wait (their busy timeout) only while
+    the children take their snapshots. False, and the children killed, when the lock stayed taken by a
+    writer for SNAPSHOT_LOCK_WAIT seconds."""
+    for child in children:
+        if child.stdout.readline().strip() != "connected":
+            raise RuntimeError(f"reading the SQLite ledger: {_failure(child)}")
+    lock = sqlite3.connect(database, timeout=SNAPSHOT_LOCK_WAIT, isolation_level=None)
+    try:
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # "database is locked": a long write; read in one process instead
+            for child in children:
+                child.kill()
+                child.communicate()
+            return False
+        try:
+            for child in children:
+                child.stdin.write("go\n")
+                child.stdin.flush()
+            for child in children:
+                if child.stdout.readline().strip() != "ready":
+                    raise RuntimeError(f"reading the SQLite ledger: {_failure(child)}")
+        finally:
+            lock.execute("ROLLBACK")
+    finally:
+        lock.close()
+    return True
+
+
+def _run_children(database: str, days: list[str], folder: str, parts: int) -> bool:
+    children = [subprocess.Popen([sys.executable, "-m", __name__, database, *days, folder, str(part), str(parts)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for part in range(parts)]
+    try:
+        if parts > 1 and not _one_snapshot(database, children):
+            return False
+        for child in children:
+            _, err = child.communicate()
+            if child.returncode != 0:
+                last = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+                raise RuntimeError(f"reading the SQLite ledger: {last}")
+        return True
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+
+
 def _read_sqlite(url: str, start: date | None, end: date | None) -> dict[str, pa.Table]:
-    """The read in a child process. The ADBC driver carries its own SQLite library, and two SQLite
+    """The read in child processes. The ADBC driver carries its own SQLite library, and two SQLite
     libraries in one process release each other's POSIX locks on the ledger file: after a read in the
     process that also writes the ledger (a Dagster run holding the ledger resource), the next write fails
-    with "disk I/O error". The child (`python -m` this module: it depends on nothing of the caller's
-    main module) writes Arrow IPC files to memory-backed storage; they are mapped here without a copy."""
+    with "disk I/O error". The children (`python -m` this module: it depends on nothing of the caller's
+    main module) write Arrow IPC files to memory-backed storage; they are mapped here without a copy."""
     shm = Path("/dev/shm")
+    database = _parse(url).database or ":memory:"
+    parts = read_processes(start, end) if database != ":memory:" else 1
     with tempfile.TemporaryDirectory(prefix="lt-ledger-read-", dir=shm if shm.is_dir() else None) as folder:
         days = [day.isoformat() if day else "" for day in (start, end)]
-        database = _parse(url).database or ":memory:"
-        done = subprocess.run([sys.executable, "-m", __name__, database, *days, folder], capture_output=True, text=True)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-            raise RuntimeError(f"reading the SQLite ledger: {last}")
+        if not _run_children(database, days, folder, parts):
+            parts = 1
+            _run_children(database, days, folder, parts)
         # A mapped file stays readable after the folder is removed (the mapping holds it).
-        return {t.view: pa.ipc.open_file(pa.memory_map(str(Path(folder) / t.view))).read_all() for t in TABLES}
+        tables = {}
+        for table in TABLES:
+            pieces = [pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+                      for path in (Path(folder) / f"{table.view}.{part}" for part in range(parts)) if path.exists()]
+            # A part whose rows of an integer column are all NULL has that column typed null: unify.
+            tables[table.view] = pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces, promote_options="permissive")
+        return tables
 
 
 def read_ledger(url: str, start: date | None = None, end: date | None = None) -> dict[str, pa.Table]:
@@ -300,7 +426,5 @@ def stage(duck, tables: dict[str, pa.Table], dialect: str) -> dict[str, int]:
     return rows
 
 
-if __name__ == "__main__":  # the SQLite read's child: DATABASE_FILE START END FOLDER (days ISO or empty)
-    _database, _start, _end, _folder = sys.argv[1:5]
-    _write_sqlite_read(_database, date.fromisoformat(_start) if _start else None,
-                       date.fromisoformat(_end) if _end else None, _folder)
+if __name__ == "__main__":  # a reading child (_child_main)
+    _child_main(sys.argv[1:])
