@@ -181,6 +181,9 @@ class UserChannelFills:
         self._make_feed = make_feed
         self._users = users
         self._feeds: dict[str, object] = {}
+        self._feeds_lock = threading.Lock()  # add_user runs on the engine's tick thread
+        self._stopped = False
+        self._followed: set[str] = set()
         self._records: dict[str, VenueOrder] = {}
         self._lock = threading.Lock()
         self.stats = FillWatchStats()
@@ -190,25 +193,41 @@ class UserChannelFills:
             self.add_user(user)
 
     def add_user(self, user: str) -> None:
-        if user in self._feeds:
-            return
-        trader = self._trader_for_user(user)
-        feed = self._make_feed(trader, lambda trade, u=user: self._on_trade(u, trade), self._on_order)
-        feed.start()
-        self._feeds[user] = feed
+        """Watch `user`'s channel from now on (at start for the users with orders in play; then for each
+        user the engine places an order for, so a user whose first order came later is covered too)."""
+        with self._feeds_lock:
+            if user in self._feeds or self._stopped:
+                return
+            trader = self._trader_for_user(user)
+            feed = self._make_feed(trader, lambda trade, u=user: self._on_trade(u, trade), self._on_order)
+            feed.start()
+            self._feeds[user] = feed
+            self._followed.add(user)
+
+    @property
+    def users(self) -> list[str]:
+        """Every user this channel has followed since it started (also after it stopped)."""
+        with self._feeds_lock:
+            return sorted(self._followed)
 
     def stop(self) -> None:
-        for feed in self._feeds.values():
-            feed.stop()
-        self._feeds.clear()
+        with self._feeds_lock:
+            self._stopped = True
+            for feed in self._feeds.values():
+                feed.stop()
+            self._feeds.clear()
 
     def describe(self) -> str:
-        connected = sum(1 for f in self._feeds.values() if getattr(f, "connected", False))
-        return f"user channel ({connected} of {len(self._feeds)} connected, {self.stats.fills_new} new fills)"
+        with self._feeds_lock:
+            feeds = list(self._feeds.values())
+        connected = sum(1 for f in feeds if getattr(f, "connected", False))
+        return f"user channel ({connected} of {len(feeds)} connected, {self.stats.fills_new} new fills)"
 
     @property
     def healthy(self) -> bool:
-        return bool(self._feeds) and all(getattr(f, "connected", False) for f in self._feeds.values())
+        with self._feeds_lock:
+            feeds = list(self._feeds.values())
+        return bool(feeds) and all(getattr(f, "connected", False) for f in feeds)
 
     def _on_order(self, order: VenueOrder, event: str = "UPDATE") -> None:
         with self._lock:

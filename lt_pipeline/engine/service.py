@@ -100,6 +100,8 @@ def build_service(settings: Settings, options: EngineOptions, *, clock: Clock = 
     def on_tick(report: TickReport) -> None:
         if reporter is not None:
             reporter.add(report)
+        if report.execution is not None:
+            watch_users(fills, report.execution.users_in_play)
         if report.error:
             log.warning("engine tick: %s", report.error)
         elif report.execution and report.execution.submitted:
@@ -135,6 +137,18 @@ def build_service(settings: Settings, options: EngineOptions, *, clock: Clock = 
     fills.append(FillPoller(ledger, pool.trader, clock, interval=poll_every,
                             on_report=reporter.add_fills if reporter is not None else None))
     return EngineService(lane, detection, fills, reporter, options, notes)
+
+
+def watch_users(watchers: list[Any], users: set[str]) -> None:
+    """Each fill watcher that follows users one by one (the user channel) follows `users` too. One that
+    cannot be followed is logged and left to the fill poll, which covers every user."""
+    for watcher in watchers:
+        add_user = getattr(watcher, "add_user", None)
+        for user in sorted(users) if add_user else ():
+            try:
+                add_user(user)
+            except Exception as error:  # noqa: BLE001  (the poll records this user's fills)
+                log.warning("user channel for %s not opened (its fills are polled): %s: %s", user, type(error).__name__, error)
 
 
 def _user_channel_factory(url: str, clock: Clock):

@@ -85,6 +85,8 @@ class ExecutionReport:
     unknown: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # strategy or user -> why its signals failed
     submit_seconds: float = 0.0
+    # Users with an order the venue took (or may have: its answer is unknown): their fills may follow.
+    users_in_play: set[str] = field(default_factory=set)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -607,6 +609,8 @@ def _record_results(engine: Engine, clock: Clock, submitted: list[Submitted], re
             }
             detail = {"order_id": result.order_id, "venue_status": result.status, "attempts": result.attempts}
             to = None
+            if result.outcome != SubmitOutcome.REJECTED:
+                report.users_in_play.add(pending.user_id)
             if result.outcome == SubmitOutcome.ACCEPTED:
                 report.accepted += 1
                 event, to, reason = OrderEvent.ACCEPTED, _accepted_status(item), f"venue accepted: {result.status or 'ok'}"

@@ -62,6 +62,7 @@ class EngineFigures(ProfileFigures):
     sightings: dict[str, int] = field(default_factory=dict)  # by "poll", "feed", "backfill"
     trades_new: int = 0  # source trades the engine stored
     engine_fills: int = 0  # fills the engine's fill watchers recorded before the sync
+    channel_users: int = 0  # users the user channel followed (--feeds): every user the engine placed for
     fills_before_sync: int = 0  # counting fills in the ledger when the engine stopped
     quiet_steps: int = 0  # steps in which the engine never got busy within the step's time limit
     ws_drops: int = 0  # websocket connections the drill dropped (--feeds)
@@ -194,6 +195,7 @@ def _add_engine_figures(figures: EngineFigures, reports: list[TickReport], servi
                                 "unknown": execution.unknown, "failed": len(execution.failed)})
     figures.failed_runs = figures.tick_errors
     figures.engine_fills = sum(watcher.stats.fills_new for watcher in service.fills)
+    figures.channel_users = sum(len(getattr(watcher, "users", ())) for watcher in service.fills)
 
 
 def _counting_fills(engine: Engine) -> int:
@@ -227,7 +229,7 @@ def orders_over_cap(engine: Engine, cap_usd: Decimal) -> int:
 # --- printing ---------------------------------------------------------------------------------------------
 
 ENGINE_COLUMNS = (("profile", 10), ("mode", 5), ("eng_ticks", 10), ("busy", 5), ("tick_err", 9), ("poll", 5),
-                  ("feed", 5), ("backfill", 9), ("trades", 7), ("eng_fills", 10), ("fills_pre", 10),
+                  ("feed", 5), ("backfill", 9), ("trades", 7), ("eng_fills", 10), ("ch_users", 9), ("fills_pre", 10),
                   ("quiet_steps", 12), ("ws_drops", 9), ("over_cap", 9), ("placed>0", 9))
 
 
@@ -236,15 +238,16 @@ def engine_row(figures: EngineFigures) -> dict[str, Any]:
         "profile": figures.profile, "mode": figures.mode, "eng_ticks": figures.engine_ticks, "busy": figures.busy_ticks,
         "tick_err": figures.tick_errors, "poll": figures.sightings.get("poll", 0),
         "feed": figures.sightings.get("feed", 0), "backfill": figures.sightings.get("backfill", 0),
-        "trades": figures.trades_new, "eng_fills": figures.engine_fills, "fills_pre": figures.fills_before_sync,
+        "trades": figures.trades_new, "eng_fills": figures.engine_fills,
+        "ch_users": figures.channel_users, "fills_pre": figures.fills_before_sync,
         "quiet_steps": figures.quiet_steps, "ws_drops": figures.ws_drops, "over_cap": figures.over_cap,
         "placed>0": "yes" if figures.placed > 0 else "NO",
     }
 
 
 def format_engine_table(results: list[EngineFigures]) -> str:
-    title = ("the engine (ticks, sightings by source, trades stored, fills it recorded itself; fills in the ledger "
-             "before the sync):")
+    title = ("the engine (ticks, sightings by source, trades stored, fills it recorded itself, users its user "
+             "channel followed; fills in the ledger before the sync):")
     lines = [format_table(results), "", title]
     lines.append("".join(f"{name:>{width}}" for name, width in ENGINE_COLUMNS))
     for figures in results:
