@@ -62,9 +62,20 @@ def _dagster_home(args: argparse.Namespace, settings) -> Path | None:
     return embedded if settings.is_embedded and (embedded / "dagster.yaml").exists() else None
 
 
+# Libraries that log each HTTP request at INFO: the engine makes several a second (a poll, the clock,
+# the books), which made its log about 40 MB a day. Their lines show with --log-level DEBUG.
+CHATTY_LOGGERS = ("httpx", "httpcore")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     from lt_pipeline.engine.service import EngineOptions, build_service, with_hosts
     from lt_pipeline.engine.sources import Sighting
 

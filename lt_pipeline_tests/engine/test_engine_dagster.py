@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import dagster as dg
+import pytest
 
 from lt_pipeline.engine.dagster_events import DagsterReporter
 from lt_pipeline.engine.fills import FillReport
@@ -16,6 +17,7 @@ from lt_pipeline.execution.executor import ExecutionReport
 from lt_pipeline.forward_test.signals import SignalReport
 from lt_pipeline.ingest.source_trades import IngestReport
 from lt_pipeline.tools import engine as engine_cli
+from lt_pipeline_tests.emulator.fixtures import emulator  # noqa: F401  (the fixture)
 from lt_pipeline_tests.engine.test_engine_detection import world  # noqa: F401  (the fixture)
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
@@ -76,3 +78,21 @@ def test_lt_engine_once_runs_one_tick_from_the_command_line(world, monkeypatch, 
                             "--log-level", "WARNING"]) == 0
     out = capsys.readouterr().out
     assert "lt engine: detection: polling" in out and "lt engine: one tick:" in out
+
+
+@pytest.mark.parametrize("level, shown", [("INFO", False), ("DEBUG", True)])
+def test_the_engines_log_has_no_line_per_http_request_unless_debugging(level, shown, emulator, caplog):  # noqa: F811
+    import logging
+
+    import httpx
+
+    from lt_pipeline.tools.engine import CHATTY_LOGGERS, configure_logging
+
+    try:
+        configure_logging(level)
+        with caplog.at_level(logging.DEBUG if level == "DEBUG" else logging.INFO):
+            httpx.get(f"{emulator.url}/time", timeout=10).raise_for_status()
+        assert ("HTTP Request: GET" in caplog.text) is shown
+    finally:
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
