@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, or_, select
 
 from lt_pipeline.clock import Clock
-from lt_pipeline.execution.fills import fee_schedules, fills_of, our_order_ids, record_fills, update_lt_orders
+from lt_pipeline.execution.fills import (
+    counted_shares, fee_schedules, fills_of, our_order_ids, record_fills, update_lt_orders,
+)
 from lt_pipeline.execution.journal import Journal
 from lt_pipeline.ledger.schema import lt_orders, orders
 from lt_pipeline.model.orders import RESTING_STATES
@@ -64,8 +66,13 @@ def record_trades(ledger: Engine, user_id: str, funder: str, trades: Iterable[Ve
         ours = [f for t in trades for f in fills_of(t, ledger_of, schedules)]
         changes = record_fills(connection, ours, ledger_of, now)
         resting: dict[str, Resting | None] = {}
-        for order_id, record in (records or {}).items():
-            if order_id in ledger_of:
+        known = {order_id: record for order_id, record in (records or {}).items() if order_id in ledger_of}
+        recorded = counted_shares(connection, known) if known else {}
+        for order_id, record in known.items():
+            # Where the order stands counts once every share the venue says it matched is recorded here.
+            # Before that (its trades arrive one message at a time), a MATCHED order would look like a
+            # killed rest with shares missing, and be closed CANCELLED while its last trade is on its way.
+            if recorded[order_id] >= record.size_matched:
                 resting[ledger_of[order_id]] = record.resting
         updates = update_lt_orders(Journal(connection, now), changes.lt_order_ids, resting, changes.failed)
     report.fills_new, report.fills_changed = changes.new, changes.changed

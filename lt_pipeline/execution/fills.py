@@ -478,12 +478,19 @@ def orders_disagreeing(connection: Connection, order_ids: Iterable[str] | None =
     rows = connection.execute(query).all()
     if not rows:
         return []
+    totals = counted_shares(connection, [row.order_id for row in rows])
+    return [(row.order_id, row.lt_order_id, row.size_matched, totals[row.order_id])
+            for row in rows if row.size_matched != totals[row.order_id]]
+
+
+def counted_shares(connection: Connection, order_ids: Iterable[str]) -> dict[str, Decimal]:
+    """Venue order hash -> the shares of its fills that count (not FAILED) in the ledger (0 if none)."""
+    order_ids = sorted(set(order_ids))
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for start in range(0, len(rows), CHUNK):
-        chunk = [row.order_id for row in rows[start : start + CHUNK]]
+    for start in range(0, len(order_ids), CHUNK):
+        chunk = order_ids[start : start + CHUNK]
         for fill in connection.execute(
             select(fills.c.order_id, fills.c.size).where(fills.c.order_id.in_(chunk), fills.c.status != FillStatus.FAILED.value)
         ):
             totals[fill.order_id] += fill.size  # summed in Python: SQLite keeps these decimals as text
-    return [(row.order_id, row.lt_order_id, row.size_matched, totals[row.order_id])
-            for row in rows if row.size_matched != totals[row.order_id]]
+    return totals
