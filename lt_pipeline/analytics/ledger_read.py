@@ -221,15 +221,13 @@ def _rowid_ranges(cursor, part: int, parts: int) -> dict[str, tuple[int, int] | 
 def _read_sqlite_here(database: str, start: date | None, end: date | None, part: int = 0, parts: int = 1,
                       snapshot_taken=lambda: None) -> dict[str, pa.Table]:
     """One connection, one read transaction: part `part` of `parts` (each part reads a rowid range of
-    the big tables, part 0 the small ones too; the only part reads everything). `snapshot_taken` is
-    called once the transaction's snapshot is fixed (its first read), before the big reads."""
+    the big tables, part 0 the small ones too; the only part reads everything). With several parts,
+    `snapshot_taken` is called once the transaction's snapshot is fixed (its first read), before the big
+    reads."""
     with _sqlite_connect(database) as connection:
         cursor = connection.cursor()
         cursor.execute("PRAGMA mmap_size = 2147418112")  # pages through a memory map, not a read() each
-        ranges = _rowid_ranges(cursor, part, parts) if parts > 1 else {}
-        if parts == 1:
-            cursor.execute("SELECT count(*) FROM lt_strategies")  # the snapshot's first read
-            cursor.fetchall()
+        ranges = _rowid_ranges(cursor, part, parts) if parts > 1 else {}  # with parts, the snapshot's first read
         snapshot_taken()
         tables = {}
         for table in TABLES:
@@ -293,10 +291,15 @@ def _child_main(argv: list[str]) -> None:
             writer.write_table(arrow)
 
 
+def _last_line(child: subprocess.Popen, err: str) -> str:
+    """Why a finished child failed: the last line it wrote to stderr, or its exit code."""
+    return (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+
+
 def _failure(child: subprocess.Popen) -> str:
     child.kill()
     _, err = child.communicate()
-    return (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+    return _last_line(child, err)
 
 
 def _one_snapshot(database: str, children: list[subprocess.Popen]) -> bool:
@@ -340,8 +343,7 @@ def _run_children(database: str, days: list[str], folder: str, parts: int) -> bo
         for child in children:
             _, err = child.communicate()
             if child.returncode != 0:
-                last = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
-                raise RuntimeError(f"reading the SQLite ledger: {last}")
+                raise RuntimeError(f"reading the SQLite ledger: {_last_line(child, err)}")
         return True
     finally:
         for child in children:

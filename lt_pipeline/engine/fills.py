@@ -67,7 +67,7 @@ def record_trades(ledger: Engine, user_id: str, funder: str, trades: Iterable[Ve
         changes = record_fills(connection, ours, ledger_of, now)
         resting: dict[str, Resting | None] = {}
         known = {order_id: record for order_id, record in (records or {}).items() if order_id in ledger_of}
-        recorded = counted_shares(connection, known) if known else {}
+        recorded = counted_shares(connection, known)
         for order_id, record in known.items():
             # Where the order stands counts once every share the venue says it matched is recorded here.
             # Before that (its trades arrive one message at a time), a MATCHED order would look like a
@@ -190,7 +190,6 @@ class UserChannelFills:
         self._feeds: dict[str, object] = {}
         self._feeds_lock = threading.Lock()  # add_user runs on the engine's tick thread
         self._stopped = False
-        self._followed: set[str] = set()
         self._records: dict[str, VenueOrder] = {}
         self._lock = threading.Lock()
         self.stats = FillWatchStats()
@@ -209,20 +208,19 @@ class UserChannelFills:
             feed = self._make_feed(trader, lambda trade, u=user: self._on_trade(u, trade), self._on_order)
             feed.start()
             self._feeds[user] = feed
-            self._followed.add(user)
 
     @property
     def users(self) -> list[str]:
         """Every user this channel has followed since it started (also after it stopped)."""
         with self._feeds_lock:
-            return sorted(self._followed)
+            return sorted(self._feeds)
 
     def stop(self) -> None:
+        """Stop every user's feed; they stay listed (`users`), and no user is added after."""
         with self._feeds_lock:
             self._stopped = True
             for feed in self._feeds.values():
                 feed.stop()
-            self._feeds.clear()
 
     def describe(self) -> str:
         with self._feeds_lock:

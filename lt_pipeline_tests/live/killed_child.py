@@ -18,7 +18,7 @@ from lt_pipeline.clock import SimulatedClock
 from lt_pipeline.execution.executor import BookSource, run_executor
 from lt_pipeline.ledger.engine import make_engine
 from lt_pipeline.venues.polymarket.clob import ClobReader
-from lt_pipeline.venues.polymarket.trading import ClobTrader, Outcome, SignedIntent, SubmitResult
+from lt_pipeline.venues.polymarket.trading import ClobTrader, SignedIntent, SubmitResult
 from lt_pipeline_tests.emulator.keys import CHAIN_ID, test_private_key
 
 
@@ -32,17 +32,6 @@ class KilledAtSubmit:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._trader, name)
-
-    def final_results(self) -> dict[str, SubmitResult]:
-        """Each order's last answer (a resend's, when it was sent again)."""
-        return {result.order_id: result for result in self.results}
-
-    def first_failed(self) -> dict[str, str]:
-        """order hash -> why, for every order whose first post got no answer (it was then resent)."""
-        first: dict[str, SubmitResult] = {}
-        for result in self.results:
-            first.setdefault(result.order_id, result)
-        return {oid: r.reason for oid, r in first.items() if r.outcome == Outcome.UNKNOWN}
 
     def submit(self, intents: list[SignedIntent]) -> list[SubmitResult]:
         if self._after_sending:
