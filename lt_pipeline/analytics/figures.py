@@ -19,7 +19,9 @@ rates are of settled signals; `open_positions` and `open_usd` are filled live or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 
 from lt_pipeline.analytics.facts import TERMS
@@ -208,8 +210,17 @@ CUT_TABLES = {"trader": "ft_vs_lt_by_trader_daily", "category": "ft_vs_lt_by_cat
               "price_bucket": "ft_vs_lt_by_price_bucket_daily"}
 
 
-def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
-    """The grouped results fig_* from the signal facts in `source`; returns their row counts.
+@contextmanager
+def _timed(seconds: dict[str, float] | None, name: str) -> Iterator[None]:
+    began = time.perf_counter()
+    yield
+    if seconds is not None:
+        seconds[name] = time.perf_counter() - began
+
+
+def build_figures(duck, source: str = "signal_facts", seconds: dict[str, float] | None = None) -> dict[str, int]:
+    """The grouped results fig_* from the signal facts in `source`; returns their row counts, and puts
+    each statement's wall time in `seconds` when given (the partial passes and each result table).
 
     Two passes over the signals add up the counts and sums, at (day, strategy, trader) and at (day,
     strategy, category, price decile); every table's totals are rolled up from one of them. Latency
@@ -224,8 +235,9 @@ def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
     for name, (keys, columns) in partials.items():
         key_list = ", ".join(keys)
         columns = columns or _totals(keys, source)
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
-                     f"SELECT {key_list}, {', '.join(columns)} FROM {source} GROUP BY {key_list}")
+        with _timed(seconds, name):
+            duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                         f"SELECT {key_list}, {', '.join(columns)} FROM {source} GROUP BY {key_list}")
     results = {"fig_skip_reasons": SKIP_REASONS_SQL.format(source=source),
                "fig_trader": _outer(trader, "SELECT * FROM part_trader", fill_error=False)}
     cuts = {"fig_strategy": (days, "part_trader")}
@@ -238,7 +250,8 @@ def build_figures(duck, source: str = "signal_facts") -> dict[str, int]:
         results[name] = _rolled_up_sql(keys, partial, quantiles, fill_error)
     counts = {}
     for name, sql in results.items():
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        with _timed(seconds, name):
+            duck.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         counts[name] = duck.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     for name in partials:
         duck.execute(f"DROP TABLE {name}")

@@ -114,9 +114,9 @@ def phase_duckdb(path: str) -> dict:
     duck = duckdb.connect(path, read_only=True)
     duck.execute(facts.MACROS)
     signals = duck.execute(f"SELECT count(*) FROM {store.FACTS}").fetchone()[0]
-    timings = {}
+    timings, statements = {}, {}
     began = time.perf_counter()
-    written = figures.build_figures(duck, store.FACTS)
+    written = figures.build_figures(duck, store.FACTS, seconds=statements)
     timings["all_tables"] = time.perf_counter() - began
     began = time.perf_counter()
     duck.execute(f"CREATE TEMP TABLE since_launch AS {figures.group_sql(('strategy_id',), store.FACTS)}")
@@ -124,6 +124,7 @@ def phase_duckdb(path: str) -> dict:
     written["since_launch"] = duck.execute("SELECT count(*) FROM since_launch").fetchone()[0]
     return {
         "signals": signals, "result_rows": written, "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "statement_seconds": {k: round(v, 2) for k, v in statements.items()},
         "queries_seconds": round(sum(timings.values()), 2), "peak_mb": _peak_mb(),
     }
 
@@ -221,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
         if duck:
             print(f"duckdb queries alone over {duck['signals']:,} stored signal facts: {duck['seconds']} s, "
                   f"peak {duck['peak_mb']} MB", flush=True)
+            print(f"  per statement (part_*: counts and sums, with the trader percentiles; fig_*: each table's own "
+                  f"percentiles and its roll-up): {duck['statement_seconds']} s", flush=True)
         naive = None if args.skip_naive else _run_phase("naive", "--ledger", url)
         if naive:
             print(f"naive (pandas through SQLAlchemy, row by row): {naive['seconds']} s, peak {naive['peak_mb']} MB",
@@ -239,7 +242,8 @@ def run(args: argparse.Namespace) -> int:
         "fast_parts": fast["parts"], "fast_peak_mb": max(r["peak_mb"] for r in runs),
         "today_seconds": today["seconds"], "today_parts": today["parts"], "today_signals": today["signals"],
         "duckdb_rows": args.duckdb_rows, "duckdb_queries_seconds": duck["queries_seconds"] if duck else None,
-        "duckdb_seconds": duck["seconds"] if duck else None, "duckdb_peak_mb": duck["peak_mb"] if duck else None,
+        "duckdb_seconds": duck["seconds"] if duck else None,
+        "duckdb_statement_seconds": duck["statement_seconds"] if duck else None, "duckdb_peak_mb": duck["peak_mb"] if duck else None,
         "duckdb_signals": duck["signals"] if duck else None,
         "facts_seconds": fact_phase["seconds"] if duck else None, "facts_peak_mb": fact_phase["peak_mb"] if duck else None,
         "naive_seconds": naive["seconds"] if naive else None, "naive_peak_mb": naive["peak_mb"] if naive else None,
