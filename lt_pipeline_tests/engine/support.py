@@ -48,12 +48,7 @@ def advance(clock, emulator_url: str, minutes: float = 2) -> None:
     it: in as many real minutes their 10-second windows would have emptied (and the emulator's own
     quotas count simulated time too), so a test does not sit out real seconds for reads it may make."""
     clock.advance(timedelta(minutes=minutes))
-    host = f"{emulator_url.rstrip('/')}/data-api"
-    with quotas._SHARED_LOCK:  # noqa: SLF001  (the process-wide limiters: see quotas.limiter)
-        windows = [window for (base_url, _, _), window in quotas._SHARED.items() if base_url == host]  # noqa: SLF001
-    for window in windows:
-        with window._lock:  # noqa: SLF001
-            window._starts.clear()  # noqa: SLF001
+    quotas.forget_requests(f"{emulator_url.rstrip('/')}/data-api")
 
 
 def polling(lane: LiveLane, cycle_seconds: float = 5.0) -> PollingSource:

@@ -2,7 +2,7 @@
 trader, and the limiter makes a caller wait for room instead of spending requests on 429s."""
 
 from lt_pipeline.ingest.detection import PollPlan, rotate
-from lt_pipeline.venues.polymarket.quotas import Quota, SlidingWindow, planned
+from lt_pipeline.venues.polymarket.quotas import Quota, SlidingWindow, forget_requests, limiter, planned
 
 
 def test_a_cycle_polls_what_its_share_of_the_trades_quota_allows_and_a_rotation_covers_everyone():
@@ -33,3 +33,14 @@ def test_the_limiter_never_starts_more_than_the_quota_in_a_window():
     assert starts == [0, 0, 0, 10, 10, 10, 20]
     assert all(sum(1 for s in starts if t <= s < t + 10) <= 3 for t in starts)
     assert limiter.waited == 20
+
+
+def test_forgetting_a_hosts_requests_empties_its_windows_only():
+    """What a simulated clock's jump does to the process-wide limiters: the host's windows start empty,
+    another host's are left alone (one window emptied of the two full ones)."""
+    jumped, other = limiter("http://jumped.test/data-api", "/trades", 0.01), limiter("http://other.test", "/trades", 0.01)
+    for window in (jumped, other):
+        window.acquire()  # a quota of 1 request per 10 s: the window is now full
+    assert forget_requests("http://jumped.test/data-api/") == 1
+    jumped.acquire()  # room again, without waiting
+    assert jumped.waited == 0

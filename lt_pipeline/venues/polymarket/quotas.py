@@ -60,6 +60,11 @@ class SlidingWindow:
             self._sleep(wait)
             self.waited += wait
 
+    def forget(self) -> None:
+        """Forget the requests started so far, as if their window had passed."""
+        with self._lock:
+            self._starts.clear()
+
 
 _SHARED: dict[tuple[str, str, float], SlidingWindow] = {}
 _SHARED_LOCK = threading.Lock()
@@ -72,3 +77,14 @@ def limiter(base_url: str, route: str, share: float = 1.0) -> SlidingWindow:
         if key not in _SHARED:
             _SHARED[key] = SlidingWindow(planned(route, share))
         return _SHARED[key]
+
+
+def forget_requests(base_url: str) -> int:
+    """Empty the process-wide windows of `base_url` (every route and share), as if their time had
+    passed: what a jump of a simulated clock means for them (tests). Returns how many were emptied."""
+    host = base_url.rstrip("/")
+    with _SHARED_LOCK:
+        windows = [window for (url, _, _), window in _SHARED.items() if url == host]
+    for window in windows:
+        window.forget()
+    return len(windows)
