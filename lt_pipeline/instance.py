@@ -31,6 +31,10 @@ retention:
       skipped: 1
       failure: 14
       success: 7
+python_logs:
+  # Runs print INFO and above on their console (the daemon's and webserver's logs: Dagster prints every
+  # step event at DEBUG, about 20 MB a day). Events are stored in each run's event log whatever this says.
+  python_log_level: INFO
 telemetry:
   enabled: false
 """
