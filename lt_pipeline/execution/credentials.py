@@ -4,7 +4,7 @@ thread-safe pool that builds each user's trader once.
 Where the values come from (names from `Settings.key_env_names(user_id)`, e.g. for user alice):
   LT_PRIVATE_KEY_ALICE                       signing key (required in production)
   LT_API_KEY_ALICE / _SECRET_ / _PASSPHRASE_ L2 API credentials; all three, or none (then derived
-                                             from the key with L1 auth, create_or_derive_api_key)
+                                             from the key with L1 auth: derived, or created the first time)
   LT_FUNDER_ALICE                            the funder (proxy) address; default: the key's address
 
 Embedded deployments (the emulator) need no setup: when the key variable is unset, a demo key is

@@ -3,6 +3,8 @@ and orders) and in our code path (a strategy's trader is its own user's)."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from lt_pipeline.emulator.orders import OWNER_MISMATCH, SIGNER_MISMATCH
@@ -50,3 +52,11 @@ def test_a_strategy_gets_its_own_users_trader(ledger_engine, emulator, pool):  #
     assert trader_for_strategy(ledger_engine, bobs, pool) is pool.trader("bob")
     assert trader_for_strategy(ledger_engine, alices, pool) is pool.trader("alice")
     assert pool.trader("alice").address != pool.trader("bob").address
+
+
+def test_a_restarted_trader_finds_its_key_without_an_error(emulator, pool, tmp_path, caplog):  # noqa: F811
+    first = pool.trader("alice")  # the signer's first run: the venue has no key for it, so it is created
+    caplog.clear()
+    again = TraderPool(emulator_settings(emulator, tmp_path), environ={}).trader("alice")  # the next start
+    assert again.api_key == first.api_key
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

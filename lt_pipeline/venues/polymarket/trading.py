@@ -193,15 +193,22 @@ class ClobTrader:
         return list(answer.get("canceled") or []), dict(answer.get("not_canceled") or {})
 
     def _derive_creds(self, attempts: int = 6, sleep=time.sleep):
-        """The API key for this signer, created or derived. A throttled or failing venue is asked again
-        (1, 2, 3 ... s apart): a strategy whose key could not be had places nothing that tick."""
+        """The API key for this signer: derived, or created when the venue has none for it yet. A
+        throttled or failing venue is asked again (1, 2, 3 ... s apart): a strategy whose key could not
+        be had places nothing that tick.
+
+        Derived first, unlike the library's create_or_derive_api_key: a signer's key exists from its first
+        run on, and asking to create it again fails with an error the library logs on every start."""
         for attempt in range(attempts):
             try:
-                return self._call(self.client.create_or_derive_api_key, "API key")
-            except VenueError:  # "Could not derive api key!" is what a throttled derivation answers
-                if attempt == attempts - 1:
-                    raise
-                sleep(attempt + 1)
+                return self._call(self.client.derive_api_key, "API key")
+            except VenueError:  # none yet ("Could not derive api key!"), or a throttled derivation
+                try:
+                    return self._call(self.client.create_api_key, "API key")
+                except VenueError:
+                    if attempt == attempts - 1:
+                        raise
+                    sleep(attempt + 1)
 
     def _call(self, function, what: str):
         try:
