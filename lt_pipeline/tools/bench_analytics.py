@@ -13,6 +13,8 @@ that its peak memory is its own:
           as the analytics file keeps it (signal_facts, in day order): what refreshes pay once per signal.
   duckdb  the DuckDB queries alone over those 10,000,000 stored signal facts: every daily table (six),
           and each strategy since launch with its exact latency percentiles. Target <= 2 s.
+  comparison  beside it, not added in: the strategy comparison alone (the per-strategy daily tables'
+          figures in one pass, without the trader and market cuts).
   naive   pandas reading the same ledger row by row through SQLAlchemy and attributing each signal with
           the Decimal functions; its strategy-day totals must equal the fast path's exactly.
 
@@ -129,6 +131,23 @@ def phase_duckdb(path: str) -> dict:
     }
 
 
+def phase_comparison(path: str) -> dict:
+    """The strategy comparison alone over the stored signal facts, in a process of its own (cold, as the
+    duckdb phase starts): every figure of ft_vs_lt_daily and strategy_quality_daily in one pass, what a
+    deployment without the trader and market cuts would run."""
+    import duckdb
+
+    from lt_pipeline.analytics import facts, figures, store
+
+    duck = duckdb.connect(path, read_only=True)
+    duck.execute(facts.MACROS)
+    began = time.perf_counter()
+    duck.execute(f"CREATE TEMP TABLE comparison AS {figures.group_sql(figures.KEYS, store.FACTS)}")
+    seconds = time.perf_counter() - began
+    rows = duck.execute("SELECT count(*) FROM comparison").fetchone()[0]
+    return {"rows": rows, "seconds": round(seconds, 2), "peak_mb": _peak_mb()}
+
+
 def phase_naive(url: str) -> dict:
     from lt_pipeline.tools.bench_analytics_naive import strategy_days
 
@@ -209,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
                     key=lambda run: run["seconds"])
         print(f"today's refresh ({END}, every 10 minutes): {today['seconds']} s {today['parts']}, "
               f"{today['signals']:,} signals", flush=True)
-        duck = fact_phase = None
+        duck = fact_phase = comparison = None
         if args.duckdb_rows:
             staged_path = str(workdir / "staged.duckdb")
             staged = _run_phase("stage", "--rows", str(args.duckdb_rows), "--duckdb", staged_path)
@@ -218,12 +237,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"per-signal attribution of {fact_phase['signals']:,} signals: {fact_phase['seconds']} s, "
                   f"peak {fact_phase['peak_mb']} MB", flush=True)
             duck = _run_phase("duckdb", "--duckdb", staged_path)
+            comparison = _run_phase("comparison", "--duckdb", staged_path)
             Path(staged_path).unlink(missing_ok=True)
         if duck:
             print(f"duckdb queries alone over {duck['signals']:,} stored signal facts: {duck['seconds']} s, "
                   f"peak {duck['peak_mb']} MB", flush=True)
             print(f"  per statement (part_*: counts and sums, with the trader percentiles; fig_*: each table's own "
                   f"percentiles and its roll-up): {duck['statement_seconds']} s", flush=True)
+            print(f"  the strategy comparison alone (ft_vs_lt_daily and strategy_quality_daily, one pass; not "
+                  f"added in): {comparison['seconds']} s, {comparison['rows']:,} strategy-days", flush=True)
         naive = None if args.skip_naive else _run_phase("naive", "--ledger", url)
         if naive:
             print(f"naive (pandas through SQLAlchemy, row by row): {naive['seconds']} s, peak {naive['peak_mb']} MB",
@@ -244,7 +266,9 @@ def run(args: argparse.Namespace) -> int:
         "duckdb_rows": args.duckdb_rows, "duckdb_queries_seconds": duck["queries_seconds"] if duck else None,
         "duckdb_seconds": duck["seconds"] if duck else None,
         "duckdb_statement_seconds": duck["statement_seconds"] if duck else None, "duckdb_peak_mb": duck["peak_mb"] if duck else None,
-        "duckdb_signals": duck["signals"] if duck else None,
+        "duckdb_signals": duck["signals"] if duck else None, "duckdb_result_rows": duck["result_rows"] if duck else None,
+        "duckdb_comparison_seconds": comparison["seconds"] if duck else None,
+        "duckdb_comparison_rows": comparison["rows"] if duck else None,
         "facts_seconds": fact_phase["seconds"] if duck else None, "facts_peak_mb": fact_phase["peak_mb"] if duck else None,
         "naive_seconds": naive["seconds"] if naive else None, "naive_peak_mb": naive["peak_mb"] if naive else None,
         "naive_agrees": agrees,
@@ -296,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             "stage": lambda: phase_stage(args.rows, args.duckdb),
             "facts": lambda: phase_facts(args.duckdb),
             "duckdb": lambda: phase_duckdb(args.duckdb),
+            "comparison": lambda: phase_comparison(args.duckdb),
             "naive": lambda: phase_naive(args.ledger),
         }[args.phase]()
         print(json.dumps(result))

@@ -38,6 +38,8 @@ def assert_counts(figures: dict, ledger: str) -> None:
     assert figures["tables_written"]["signal_facts"] == ORDERS
     assert 0 < figures["today_signals"] < ORDERS  # today's refresh: the last day's signals only
     assert figures["duckdb_signals"] == DUCKDB_ROWS
+    # the strategy comparison alone covers the same strategy-days as the full run's strategy table
+    assert figures["duckdb_comparison_rows"] == figures["duckdb_result_rows"]["fig_strategy"] > 0
     assert figures["naive_agrees"] is True
 
 
