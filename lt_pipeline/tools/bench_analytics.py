@@ -107,23 +107,39 @@ def phase_facts(path: str) -> dict:
             "peak_mb": _peak_mb()}
 
 
-def phase_duckdb(path: str) -> dict:
-    """The queries alone over the stored signal facts; this process's peak is theirs."""
+def _stored_facts(path: str):
+    """A read-only connection to the DuckDB file holding the stored signal facts, macros defined."""
     import duckdb
 
-    from lt_pipeline.analytics import facts, figures, store
+    from lt_pipeline.analytics import facts
 
     duck = duckdb.connect(path, read_only=True)
     duck.execute(facts.MACROS)
+    return duck
+
+
+def _grouped(duck, name: str, keys: tuple[str, ...]) -> tuple[float, int]:
+    """Every figure of the stored signal facts grouped by `keys`, into the temp table `name`, in one
+    pass: its wall time and row count."""
+    from lt_pipeline.analytics import figures, store
+
+    began = time.perf_counter()
+    duck.execute(f"CREATE TEMP TABLE {name} AS {figures.group_sql(keys, store.FACTS)}")
+    seconds = time.perf_counter() - began
+    return seconds, duck.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+
+
+def phase_duckdb(path: str) -> dict:
+    """The queries alone over the stored signal facts; this process's peak is theirs."""
+    from lt_pipeline.analytics import figures, store
+
+    duck = _stored_facts(path)
     signals = duck.execute(f"SELECT count(*) FROM {store.FACTS}").fetchone()[0]
     timings, statements = {}, {}
     began = time.perf_counter()
     written = figures.build_figures(duck, store.FACTS, seconds=statements)
     timings["all_tables"] = time.perf_counter() - began
-    began = time.perf_counter()
-    duck.execute(f"CREATE TEMP TABLE since_launch AS {figures.group_sql(('strategy_id',), store.FACTS)}")
-    timings["since_launch"] = time.perf_counter() - began
-    written["since_launch"] = duck.execute("SELECT count(*) FROM since_launch").fetchone()[0]
+    timings["since_launch"], written["since_launch"] = _grouped(duck, "since_launch", ("strategy_id",))
     return {
         "signals": signals, "result_rows": written, "seconds": {k: round(v, 2) for k, v in timings.items()},
         "statement_seconds": {k: round(v, 2) for k, v in statements.items()},
@@ -135,16 +151,9 @@ def phase_comparison(path: str) -> dict:
     """The strategy comparison alone over the stored signal facts, in a process of its own (cold, as the
     duckdb phase starts): every figure of ft_vs_lt_daily and strategy_quality_daily in one pass, what a
     deployment without the trader and market cuts would run."""
-    import duckdb
+    from lt_pipeline.analytics import figures
 
-    from lt_pipeline.analytics import facts, figures, store
-
-    duck = duckdb.connect(path, read_only=True)
-    duck.execute(facts.MACROS)
-    began = time.perf_counter()
-    duck.execute(f"CREATE TEMP TABLE comparison AS {figures.group_sql(figures.KEYS, store.FACTS)}")
-    seconds = time.perf_counter() - began
-    rows = duck.execute("SELECT count(*) FROM comparison").fetchone()[0]
+    seconds, rows = _grouped(_stored_facts(path), "comparison", figures.KEYS)
     return {"rows": rows, "seconds": round(seconds, 2), "peak_mb": _peak_mb()}
 
 
