@@ -71,6 +71,11 @@ def dagster_home(pg_available, tmp_path):
         f"      password: '{url.password or ''}'\n      db_name: {database}\n      scheme: postgresql+psycopg2\n"
         "telemetry:\n  enabled: false\n"
     )
+    # Its tables made once, as `dagster instance migrate` does before a deployment's services start: the
+    # workers and the runs' processes open it at the same moment, and Dagster retries a concurrent
+    # CREATE TABLE only for a table that exists, not for its row type ("type runs already exists").
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.upgrade()
     try:
         yield home
     finally:
